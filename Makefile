@@ -1,0 +1,44 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   installs riskkit in .venv and runs it on the demo workspace in this repo
+#   make test   installs the test tools (and graphviz, chromium, poppler) and runs the tests
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test system-deps bench clean golden
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/riskkit validate
+	$(BIN)/riskkit risks --above-appetite
+	$(BIN)/riskkit matrix
+	$(BIN)/riskkit runbook list
+	$(BIN)/riskkit runbook show db-failover --scenario host-lost
+
+# Tools the tests drive for real: Graphviz renders the DOT, Chromium prints the HTML,
+# poppler reads the PDF back. Installed from Debian's packages when missing.
+system-deps:
+	@if ! command -v dot >/dev/null || ! command -v chromium >/dev/null \
+	    || ! command -v pdftotext >/dev/null; then \
+	  echo "installing graphviz, chromium and poppler-utils"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq graphviz chromium poppler-utils >/dev/null; \
+	fi
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q
+
+golden: $(STAMP)
+	$(BIN)/python -m pytest -q --update-golden tests
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

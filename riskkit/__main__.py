@@ -1,0 +1,3 @@
+from riskkit.cli import main
+
+main()

@@ -1,0 +1,190 @@
+"""Register commands: init, validate, risks, matrix, schema."""
+
+from __future__ import annotations
+
+import click
+
+from ..problems import ConfigError, ProblemsFound
+from . import EXIT_PROBLEMS, cli
+from .common import emit, format_option, output_option, use_color, workspace
+
+
+def load_clean(ctx: click.Context):
+    """The loaded workspace; its errors stop the command (exit 1), warnings do not."""
+    from ..load import load
+
+    loaded = load(workspace(ctx))
+    errors = [p for p in loaded.problems if p.is_error]
+    if errors:
+        raise ProblemsFound(errors)
+    return loaded
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
+@click.option("--name", default=None, help="Name of the register (default: the folder name).")
+def init(directory: str, name: str | None) -> None:
+    """Scaffold a workspace in DIRECTORY (default: here); never overwrites a file."""
+    from ..scaffold import scaffold
+
+    written = scaffold(directory, name)
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo("next: riskkit -C {} validate".format(directory) if directory != "." else
+               "next: riskkit validate", err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@format_option("text", "json", "github", "auto", default="auto")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check every file (or just PATHS) against the schemas and each other.
+
+    Reports every problem in one run as path:line:col: CODE message. Exit status 0 when
+    clean, 1 when problems are found, 2 for bad usage or settings. Warnings (lint) fail
+    only with --strict.
+
+    \b
+    --format auto is github under GitHub Actions, text elsewhere.
+    """
+    import os
+
+    from ..load import expand, filter_problems, load
+    from ..output import PROBLEM_FORMATS
+
+    if fmt == "auto":
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    try:
+        ws = workspace(ctx)
+    except ConfigError as exc:
+        if fmt != "text" and exc.problems:
+            click.echo(PROBLEM_FORMATS[fmt](exc.problems), nl=False)
+        raise
+    files = expand(list(paths))
+    loaded = load(ws, files)
+    problems = filter_problems(loaded.problems, ws, list(paths))
+    click.echo(PROBLEM_FORMATS[fmt](problems), nl=False)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    if fmt == "text":
+        summary = (f"{len(loaded.risks)} risks, {len(loaded.runbooks)} runbooks: "
+                   f"{errors} error(s), {warnings} warning(s)")
+        click.echo(summary, err=True)
+    if errors or (strict and warnings):
+        ctx.exit(EXIT_PROBLEMS)
+
+
+def _risk_rows(loaded, level, owner, tag, status, above):
+    ws = loaded.workspace
+    floor = None
+    if level:
+        floor = ws.matrix.level(level)
+        if floor is None:
+            raise click.BadParameter(f"'{level}' is not a level of the {ws.matrix.name} matrix "
+                                     f"({', '.join(lv.id for lv in ws.matrix.levels)})",
+                                     param_hint="--level")
+    out = []
+    for risk in loaded.risks:
+        if floor and risk.level.rank < floor.rank:
+            continue
+        if owner and risk.owner not in owner:
+            continue
+        if tag and not set(tag) & set(risk.tags):
+            continue
+        if status and risk.status not in status:
+            continue
+        if above and not ws.above_appetite(risk.level):
+            continue
+        out.append(risk)
+    return out
+
+
+SORTS = {
+    "score": None,  # the register's natural order: level, score, id
+    "residual": lambda r: (-(r.residual or r.rating).level.rank, -(r.residual or r.rating).score,
+                           r.id),
+    "id": lambda r: r.id,
+    "owner": lambda r: (r.owner, r.id),
+    "review": lambda r: (r.date("review", "last") or __import__("datetime").date.min, r.id),
+}
+
+
+@cli.command()
+@click.option("--level", help="Only risks rated at this level or above.")
+@click.option("--owner", multiple=True, help="Only risks of this owner (repeatable).")
+@click.option("--tag", multiple=True, help="Only risks with this tag (repeatable).")
+@click.option("--status", multiple=True,
+              type=click.Choice(["open", "mitigating", "accepted", "closed"]),
+              help="Only risks with this status (repeatable).")
+@click.option("--above-appetite", is_flag=True, help="Only risks rated above the appetite.")
+@click.option("--sort", "sort", type=click.Choice(list(SORTS)), default="score",
+              show_default=True, help="Order of the register (score: highest first).")
+@format_option("table", "json", "csv", "md")
+@output_option
+@click.pass_context
+def risks(ctx, level, owner, tag, status, above_appetite, sort, fmt, output) -> None:
+    """The scored register: current and residual rating of every risk, highest first."""
+    from ..output import csv_table, markdown_table, table, to_json
+
+    loaded = load_clean(ctx)
+    ws = loaded.workspace
+    chosen = _risk_rows(loaded, level, owner, tag, status, above_appetite)
+    if SORTS[sort]:
+        chosen = sorted(chosen, key=SORTS[sort])
+    if fmt == "json":
+        emit(to_json([r.to_dict(ws.above_appetite(r.level)) for r in chosen]), output)
+        return
+    headers = ["id", "level", "score", "LxI", "residual", "status", "owner", "title"]
+    rows = []
+    for r in chosen:
+        res = f"{r.residual.level.id} {r.residual.score}" if r.residual else "-"
+        mark = "!" if ws.above_appetite(r.level) else ""
+        rows.append([r.id, r.level.id + mark, r.rating.score,
+                     f"{r.rating.likelihood}x{r.rating.impact}", res, r.status, r.owner, r.title])
+    if fmt == "csv":
+        rows = [[r.id, r.level.id, r.rating.score, r.rating.likelihood, r.rating.impact,
+                 r.residual.level.id if r.residual else "", r.residual.score if r.residual else "",
+                 r.status, r.owner, str(ws.above_appetite(r.level)).lower(), r.title, r.file]
+                for r in chosen]
+        emit(csv_table(rows, ["id", "level", "score", "likelihood", "impact", "residual_level",
+                              "residual_score", "status", "owner", "above_appetite", "title",
+                              "file"]), output)
+    elif fmt == "md":
+        emit(markdown_table(rows, headers), output)
+    else:
+        text = table(rows, headers)
+        if ws.appetite:
+            text += f"\n{len(chosen)} risk(s); ! = above the appetite ({ws.appetite.id})\n"
+        emit(text, output)
+
+
+@cli.command()
+@click.option("--residual", is_flag=True, help="Place risks by their residual rating.")
+@format_option("text", "json", "svg")
+@output_option
+@click.pass_context
+def matrix(ctx, residual: bool, fmt: str, output: str | None) -> None:
+    """The heat map: how many risks sit in each cell of the matrix."""
+    from ..heatmap import heatmap, heatmap_svg, heatmap_text
+    from ..output import to_json
+
+    loaded = load_clean(ctx)
+    data = heatmap(loaded.workspace.matrix, loaded.risks, residual)
+    if fmt == "json":
+        emit(to_json(data), output)
+    elif fmt == "svg":
+        emit(heatmap_svg(data), output)
+    else:
+        emit(heatmap_text(data, color=use_color() and not output), output)
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(["risk", "runbook", "drill", "matrix", "settings"]))
+@output_option
+def schema(name: str, output: str | None) -> None:
+    """Print the JSON Schema of a file kind (for editors and other validators)."""
+    from ..schemacheck import schema_text
+
+    emit(schema_text(name), output)

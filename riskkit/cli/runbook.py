@@ -1,0 +1,145 @@
+"""Runbook commands: list, show, graph (and render, in the rendering module)."""
+
+from __future__ import annotations
+
+import click
+
+from . import cli
+from .common import emit, format_option, output_option, workspace
+
+
+@cli.group()
+def runbook() -> None:
+    """Runbooks: dependency graphs of incident response steps."""
+
+
+def _fmt_minutes(value) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+@runbook.command("list")
+@format_option("table", "json", "md")
+@output_option
+@click.pass_context
+def list_(ctx, fmt: str, output: str | None) -> None:
+    """Every runbook: severity, steps, expected time to mitigate, linked risks."""
+    from .. import graph
+    from ..output import markdown_table, table, to_json
+    from .register import load_clean
+
+    loaded = load_clean(ctx)
+    items = []
+    for rb in loaded.runbooks:
+        shape = graph.plan(rb.nodes())
+        items.append({"id": rb.id, "title": rb.title, "severity": rb.severity or None,
+                      "owner": rb.owner or None, "steps": len(rb.steps),
+                      "eta_minutes": shape.eta_minutes,
+                      "risks": [r.id for r in loaded.risks_of(rb.id)], "file": rb.file})
+    if fmt == "json":
+        emit(to_json(items), output)
+        return
+    rows = [[i["id"], i["severity"] or "-", i["steps"], _fmt_minutes(i["eta_minutes"]),
+             ", ".join(i["risks"]) or "-", i["title"]] for i in items]
+    headers = ["id", "severity", "steps", "eta_min", "risks", "title"]
+    emit((markdown_table if fmt == "md" else table)(rows, headers), output)
+
+
+def runbook_view(ctx, runbook_id: str, scenario: str | None) -> dict:
+    from ..load import load_runbook_only
+    from ..plan import view
+
+    ws = workspace(ctx)
+    loaded = load_runbook_only(ws, runbook_id)
+    rb = loaded.runbooks[0]
+    return view(rb, ws.roles, loaded.risks, scenario)
+
+
+scenario_option = click.option("--scenario", "-s", metavar="S",
+                               help="Keep only the steps that apply to scenario S.")
+
+
+@runbook.command()
+@click.argument("runbook_id", metavar="ID")
+@scenario_option
+@format_option("text", "json")
+@output_option
+@click.pass_context
+def show(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | None) -> None:
+    """Stages, critical path, expected time to mitigate, roles and inputs of runbook ID."""
+    from ..output import to_json
+
+    data = runbook_view(ctx, runbook_id, scenario)
+    emit(to_json(data) if fmt == "json" else show_text(data), output)
+
+
+def show_text(v: dict) -> str:
+    out = [f"{v['id']}: {v['title']}"]
+    meta = [x for x in (v["severity"], v["owner"] and f"owner {v['owner']}") if x]
+    if meta:
+        out.append(" · ".join(meta))
+    if v["risks"]:
+        out.append("risks: " + ", ".join(f"{r['id']} ({r['level']} {r['score']}"
+                                        + (f", RTO {r['rto_minutes']} min" if r['rto_minutes']
+                                           is not None else "") + ")" for r in v["risks"]))
+    if v["scenario"]:
+        out.append(f"scenario: {v['scenario']} ({v['scenarios'][v['scenario']]})")
+    elif v["scenarios"]:
+        out.append("scenarios: " + ", ".join(v["scenarios"]) + " (pick one with --scenario)")
+    eta = f"expected time to mitigate: {v['eta_minutes']:g} min"
+    if v["rto_minutes"] is not None:
+        verdict = "within" if v["eta_minutes"] <= v["rto_minutes"] else "ABOVE"
+        eta += f" ({verdict} the RTO of {v['rto_minutes']} min)"
+    out += [eta, "critical path: " + " -> ".join(v["critical_path"])]
+    if v["drilled_eta_minutes"] is not None:
+        out.append(f"as drilled: {v['drilled_eta_minutes']:g} min via "
+                   + " -> ".join(v["drilled_critical_path"]))
+    if v["unestimated"]:
+        out.append("no estimate (counted as 0): " + ", ".join(v["unestimated"]))
+    for i, stage in enumerate(v["stages"], 1):
+        out.append("")
+        out.append(f"Stage {i}" + (" (in parallel)" if len(stage) > 1 else ""))
+        for step in (s for s in v["steps"] if s["stage"] == i):
+            mark = "*" if step["critical"] else " "
+            minutes = _fmt_minutes(step["minutes"])
+            if step["measured_minutes"] is not None:
+                minutes += f" (drilled {step['measured_minutes']:g})"
+            flags = "".join([f" [approval: {step['approval']}]" if step["approval"] else "",
+                             " [irreversible]" if step["irreversible"] else ""])
+            out.append(f" {mark} {step['id']:<22} {step['role'] or '-':<10} {minutes:>5} min  "
+                       f"{step['title']}{flags}")
+    out += ["", "* on the critical path", "", "Roles"]
+    for role in v["roles"]:
+        reach = ", ".join(x for x in (role["contact"], role["pager"] and f"pager {role['pager']}",
+                                      role["phone"]) if x)
+        out.append(f"  {role['id']:<10} {role['title']:<32} {role['steps']} step(s), "
+                   f"{role['minutes']:g} min" + (f"  {reach}" if reach else ""))
+    if v["inputs"]:
+        out += ["", "Inputs"]
+        for inp in v["inputs"]:
+            bits = ["required" if inp["required"] else "optional"]
+            if inp["default"] is not None:
+                bits.append(f"default {inp['default']}")
+            if inp["choices"]:
+                bits.append("one of " + ", ".join(map(str, inp["choices"])))
+            if inp["pattern"]:
+                bits.append(f"pattern {inp['pattern']}")
+            out.append(f"  {inp['name']:<12} {'; '.join(bits)}  {inp['description']}")
+    return "\n".join(out) + "\n"
+
+
+@runbook.command()
+@click.argument("runbook_id", metavar="ID")
+@scenario_option
+@format_option("dot", "mermaid")
+@output_option
+@click.pass_context
+def graph(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | None) -> None:
+    """The step graph of runbook ID as Graphviz DOT or Mermaid, critical path in red.
+
+    \b
+    riskkit runbook graph db-failover | dot -Tsvg > db-failover.svg
+    """
+    from ..diagram import to_dot, to_mermaid
+
+    data = runbook_view(ctx, runbook_id, scenario)
+    emit(to_dot(data) if fmt == "dot" else to_mermaid(data), output)

@@ -1,0 +1,162 @@
+"""The runbook graph: steps and their ``needs`` as a networkx DAG.
+
+Functions here take and return plain data (step ids, minutes); networkx stays inside.
+Ties are broken by the steps' order in the file, so every answer is deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Node:
+    """What the graph needs to know of a step."""
+
+    id: str
+    needs: tuple[str, ...]
+    minutes: float | None = None
+    when: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The derived shape of a runbook graph."""
+
+    stages: list[list[str]]
+    critical_path: list[str]
+    eta_minutes: float
+    entry: list[str]
+    exit: list[str]
+
+
+def digraph(nodes: list[Node]):
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    for node in nodes:
+        graph.add_node(node.id)
+    for node in nodes:
+        for need in node.needs:
+            if need in graph:
+                graph.add_edge(need, node.id)
+    return graph
+
+
+def cycles(nodes: list[Node]) -> list[list[str]]:
+    """One cycle per tangled group of steps, each as step ids in dependency order."""
+    import networkx as nx
+
+    graph = digraph(nodes)
+    order = {node.id: i for i, node in enumerate(nodes)}
+    found = []
+    for component in nx.strongly_connected_components(graph):
+        if len(component) == 1:
+            (only,) = component
+            if not graph.has_edge(only, only):
+                continue
+        start = min(component, key=order.__getitem__)
+        edges = nx.find_cycle(graph.subgraph(component), source=start)
+        cycle = [u for u, _ in edges]
+        first = cycle.index(min(cycle, key=order.__getitem__))
+        found.append(cycle[first:] + cycle[:first])
+    return sorted(found, key=lambda c: order[c[0]])
+
+
+def plan(nodes: list[Node]) -> Plan:
+    """Stages, critical path and its length for an acyclic list of steps."""
+    order = {node.id: i for i, node in enumerate(nodes)}
+    by_id = {node.id: node for node in nodes}
+    needs = {node.id: [n for n in node.needs if n in by_id] for node in nodes}
+    stage_of: dict[str, int] = {}
+    finish: dict[str, float] = {}
+    via: dict[str, str | None] = {}
+    for step_id in _topological(nodes, needs, order):
+        preds = needs[step_id]
+        stage_of[step_id] = 1 + max((stage_of[p] for p in preds), default=-1)
+        best = None
+        for pred in preds:  # the latest-finishing need; first in file order on ties
+            if best is None or finish[pred] > finish[best]:
+                best = pred
+        via[step_id] = best
+        finish[step_id] = (finish[best] if best else 0.0) + (by_id[step_id].minutes or 0)
+    stages: list[list[str]] = [[] for _ in range(max(stage_of.values(), default=-1) + 1)]
+    for step_id in sorted(stage_of, key=order.__getitem__):
+        stages[stage_of[step_id]].append(step_id)
+    path: list[str] = []
+    if finish:
+        end = max(finish, key=lambda s: (finish[s], -order[s]))
+        while end is not None:
+            path.append(end)
+            end = via[end]
+        path.reverse()
+    has_dependents = {p for preds in needs.values() for p in preds}
+    return Plan(
+        stages=stages,
+        critical_path=path,
+        eta_minutes=_clean(finish[path[-1]]) if path else 0,
+        entry=[n.id for n in nodes if not needs[n.id]],
+        exit=[n.id for n in nodes if n.id not in has_dependents],
+    )
+
+
+def _clean(value: float):
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def _topological(nodes, needs, order) -> list[str]:
+    """Kahn's algorithm, taking ready steps in file order."""
+    import heapq
+
+    remaining = {node.id: len(needs[node.id]) for node in nodes}
+    dependents: dict[str, list[str]] = {node.id: [] for node in nodes}
+    for step_id, preds in needs.items():
+        for pred in preds:
+            dependents[pred].append(step_id)
+    ready = [(order[s], s) for s, n in remaining.items() if n == 0]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        _, step_id = heapq.heappop(ready)
+        out.append(step_id)
+        for nxt in dependents[step_id]:
+            remaining[nxt] -= 1
+            if remaining[nxt] == 0:
+                heapq.heappush(ready, (order[nxt], nxt))
+    if len(out) != len(nodes):
+        raise ValueError("graph has a cycle")
+    return out
+
+
+def prune(nodes: list[Node], scenario: str) -> list[Node]:
+    """Drop the steps whose ``when`` excludes ``scenario``; keep the order they imposed.
+
+    A kept step that needed a dropped step inherits that step's own needs (recursively).
+    """
+    by_id = {node.id: node for node in nodes}
+    dropped = {n.id for n in nodes if n.when and scenario not in n.when}
+    memo: dict[str, list[str]] = {}
+
+    def resolve(step_id: str) -> list[str]:
+        if step_id not in dropped:
+            return [step_id]
+        if step_id not in memo:
+            memo[step_id] = []  # guards against cycles among dropped steps
+            out: list[str] = []
+            for need in by_id[step_id].needs:
+                if need in by_id:
+                    out.extend(resolve(need))
+            memo[step_id] = out
+        return memo[step_id]
+
+    kept = []
+    for node in nodes:
+        if node.id in dropped:
+            continue
+        needs: list[str] = []
+        for need in node.needs:
+            for resolved in (resolve(need) if need in by_id else [need]):
+                if resolved not in needs:
+                    needs.append(resolved)
+        kept.append(Node(node.id, tuple(needs), node.minutes, node.when))
+    return kept

@@ -1,0 +1,213 @@
+"""Load a whole workspace: every risk and runbook, checked together.
+
+Cross-file checks live here: duplicate ids across files, and links between risks and
+runbooks (declared on either side, merged).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import graph
+from .problems import InputError, Problem, ProblemsFound
+from .register import Risk, duplicate_ids, entries, load_risk, sort_key
+from .runbooks import Runbook, load_runbook
+from .workspace import Workspace
+from .yamlload import load_file
+
+
+@dataclass
+class Loaded:
+    workspace: Workspace
+    risks: list[Risk] = field(default_factory=list)
+    runbooks: list[Runbook] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    links: set[tuple[str, str]] = field(default_factory=set)  # (risk id, runbook id)
+
+    def risk(self, risk_id: str) -> Risk:
+        for risk in self.risks:
+            if risk.id == risk_id:
+                return risk
+        raise InputError(f"unknown risk '{risk_id}'{_hint(risk_id, [r.id for r in self.risks])}")
+
+    def runbook(self, runbook_id: str) -> Runbook:
+        for runbook in self.runbooks:
+            if runbook.id == runbook_id:
+                return runbook
+        raise InputError(f"unknown runbook '{runbook_id}'"
+                         f"{_hint(runbook_id, [r.id for r in self.runbooks])}")
+
+    def risks_of(self, runbook_id: str) -> list[Risk]:
+        ids = {r for r, b in self.links if b == runbook_id}
+        return sorted((r for r in self.risks if r.id in ids), key=sort_key)
+
+    def runbooks_of(self, risk_id: str) -> list[str]:
+        return sorted(b for r, b in self.links if r == risk_id)
+
+
+def _hint(word: str, options) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(word, sorted(options), n=1)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def classify(ws: Workspace, path: Path) -> str:
+    """Which kind of file ``path`` is, by the workspace folder it sits in."""
+    rel = ws.rel(path)
+    top = rel.split("/", 1)[0]
+    return {"runbooks": "runbook", "drills": "drill"}.get(top, "risk")
+
+
+def load(ws: Workspace, extra: list[Path] = ()) -> Loaded:
+    """Load and check every file of the workspace (and ``extra`` files given by the user)."""
+    loaded = Loaded(ws)
+    files = {"risk": ws.files("risks"), "runbook": ws.files("runbooks")}
+    seen = {p.resolve() for group in files.values() for p in group}
+    for path in extra:
+        if path.resolve() not in seen:
+            files.setdefault(classify(ws, path), []).append(path)
+    risk_ids, runbook_ids = [], []
+    for path in files["risk"]:
+        doc, problems = load_file(path, ws.rel(path))
+        loaded.problems += problems
+        if doc is None:
+            continue
+        for base in entries(doc, loaded.problems):
+            risk, problems = load_risk(doc, base, ws.matrix)
+            loaded.problems += problems
+            ident = _id_of(doc, base)
+            if ident is not None:
+                risk_ids.append((ident, doc.path, *doc.at(base + ("id",))))
+            if risk is not None:
+                loaded.risks.append(risk)
+    for path in files["runbook"]:
+        doc, problems = load_file(path, ws.rel(path))
+        loaded.problems += problems
+        if doc is None:
+            continue
+        runbook, problems = load_runbook(doc, ws.roles)
+        loaded.problems += problems
+        ident = _id_of(doc, ())
+        if ident is not None:
+            runbook_ids.append((ident, doc.path, *doc.at(("id",))))
+        if runbook is not None:
+            loaded.runbooks.append(runbook)
+    loaded.problems += duplicate_ids(risk_ids, "risk", "R001")
+    loaded.problems += duplicate_ids(runbook_ids, "runbook", "B008")
+    _link(loaded, {i for i, *_ in risk_ids}, {i for i, *_ in runbook_ids})
+    loaded.risks.sort(key=sort_key)
+    loaded.runbooks.sort(key=lambda r: r.id)
+    loaded.problems.sort()
+    return loaded
+
+
+def _id_of(doc, base):
+    value = doc.data
+    for part in base:
+        value = value[part]
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        return value["id"]
+    return None
+
+
+def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
+    """Merge links from both sides; report those that name unknown ids."""
+    for risk in loaded.risks:
+        for i, runbook_id in enumerate(risk.runbooks):
+            if runbook_id in runbook_ids:
+                loaded.links.add((risk.id, runbook_id))
+            else:
+                line, col = risk.at("runbooks", i)
+                loaded.problems.append(Problem(
+                    risk.file, line, col, "R005",
+                    f"{risk.id}: unknown runbook '{runbook_id}'{_hint(runbook_id, runbook_ids)}"))
+    for runbook in loaded.runbooks:
+        for i, risk_id in enumerate(runbook.risks):
+            if risk_id in risk_ids:
+                loaded.links.add((risk_id, runbook.id))
+            else:
+                line, col = runbook.at("risks", i)
+                loaded.problems.append(Problem(
+                    runbook.file, line, col, "B009",
+                    f"{runbook.id}: unknown risk '{risk_id}'{_hint(risk_id, risk_ids)}"))
+    for runbook in loaded.runbooks:
+        eta = graph.plan(runbook.nodes()).eta_minutes
+        for risk in loaded.risks_of(runbook.id):
+            if risk.rto_minutes is not None and risk.rto_minutes < eta:
+                line, col = runbook.at("id")
+                loaded.problems.append(Problem(
+                    runbook.file, line, col, "W006",
+                    f"{runbook.id}: expected time to mitigate {eta} min is above the RTO of "
+                    f"{risk.id} ({risk.rto_minutes} min)", "warning"))
+
+
+def filter_problems(problems: list[Problem], ws: Workspace, paths: list[str]) -> list[Problem]:
+    """Only the problems in the files or folders the user named."""
+    if not paths:
+        return problems
+    wanted = [ws.rel(p) for p in paths]
+
+    def inside(path: str) -> bool:
+        return any(path == w or path.startswith(w.rstrip("/") + "/") or w in (".", "")
+                   for w in wanted)
+
+    return [p for p in problems if inside(p.path)]
+
+
+def expand(paths: list[str]) -> list[Path]:
+    """The YAML files named by ``paths`` (folders are walked)."""
+    out = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir() and not path.is_symlink():
+            out += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+        else:
+            out.append(path)
+    return [p for p in out if os.path.basename(p) != "riskkit.yaml"]
+
+
+def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
+    """Load one runbook and the risks linked to it, without reading the whole register.
+
+    Incident-time commands use this: their cost must not grow with the register, and a
+    broken, unrelated risk file must not stop an emergency plan. Files are first matched
+    by their text (a cheap byte search), then only the candidates are parsed.
+    """
+    loaded = Loaded(ws)
+    candidates = [p for p in ws.files("runbooks") if p.stem == runbook_id]
+    candidates += [p for p in ws.files("runbooks") if p.stem != runbook_id]
+    needle = runbook_id.encode("utf-8")
+    for path in candidates:
+        if path.stem != runbook_id and needle not in path.read_bytes():
+            continue
+        doc, problems = load_file(path, ws.rel(path))
+        if doc is None or _id_of(doc, ()) != runbook_id:
+            continue
+        runbook, problems = load_runbook(doc, ws.roles)
+        loaded.problems += problems
+        if runbook is None:
+            raise ProblemsFound([p for p in problems if p.is_error])
+        loaded.runbooks.append(runbook)
+        break
+    else:
+        ids = [p.stem for p in ws.files("runbooks")]
+        raise InputError(f"unknown runbook '{runbook_id}'{_hint(runbook_id, ids)}")
+    runbook = loaded.runbooks[0]
+    wanted = [r.encode("utf-8") for r in runbook.risks] + [needle]
+    for path in ws.files("risks"):
+        raw = path.read_bytes()
+        if not any(w in raw for w in wanted):
+            continue
+        doc, problems = load_file(path, ws.rel(path))
+        if doc is None:
+            continue
+        for base in entries(doc, []):
+            risk, _ = load_risk(doc, base, ws.matrix)
+            if risk and (risk.id in runbook.risks or runbook_id in risk.runbooks):
+                loaded.risks.append(risk)
+                loaded.links.add((risk.id, runbook_id))
+    loaded.risks.sort(key=sort_key)
+    return loaded

@@ -1,0 +1,232 @@
+"""Risk matrices: ordered scales, ordered levels, and the level of every cell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .problems import Problem
+from .yamlload import Doc
+
+_LIKELIHOOD_5 = [
+    ("rare", "Rare", "May happen only in exceptional circumstances (less than once in 10 years)"),
+    ("unlikely", "Unlikely", "Could happen at some time (once in 3-10 years)"),
+    ("possible", "Possible", "Might happen (once in 1-3 years)"),
+    ("likely", "Likely", "Will probably happen (about once a year)"),
+    ("almost-certain", "Almost certain", "Expected to happen (several times a year)"),
+]
+_IMPACT_5 = [
+    ("very-low", "Very low", "No customer impact; absorbed by normal operations"),
+    ("low", "Low", "Minor degradation for some customers; no financial loss"),
+    ("moderate", "Moderate", "Partial outage or data delay; limited financial or regulatory exposure"),
+    ("high", "High", "Major outage of payments or a reportable data breach"),
+    ("very-high", "Very high", "Prolonged loss of payments, funds at risk, or licence at stake"),
+]
+_LEVELS = {
+    "very-low": ("Very low", "#2e7d32"),
+    "low": ("Low", "#7cb342"),
+    "moderate": ("Moderate", "#fbc02d"),
+    "medium": ("Medium", "#fbc02d"),
+    "high": ("High", "#f57c00"),
+    "very-high": ("Very high", "#c62828"),
+    "critical": ("Critical", "#b71c1c"),
+}
+
+
+def _scale(entries):
+    return [{"id": i, "name": n, "description": d} for i, n, d in entries]
+
+
+def _levels(ids):
+    return [{"id": i, "name": _LEVELS[i][0], "color": _LEVELS[i][1]} for i in ids]
+
+
+def _pick(entries, indexes):
+    return [entries[i] for i in indexes]
+
+
+# NIST SP 800-30 Rev. 1, Appendix I, Table I-2 (level of risk): rows are likelihood from
+# Very Low to Very High, columns impact from Very Low to Very High.
+_NIST_I2 = [
+    ["very-low", "very-low", "very-low", "low", "low"],
+    ["very-low", "low", "low", "low", "moderate"],
+    ["very-low", "low", "moderate", "moderate", "high"],
+    ["very-low", "low", "moderate", "high", "very-high"],
+    ["very-low", "low", "moderate", "high", "very-high"],
+]
+_NIST_SCALE = [
+    ("very-low", "Very low", ""), ("low", "Low", ""), ("moderate", "Moderate", ""),
+    ("high", "High", ""), ("very-high", "Very high", ""),
+]
+
+PRESETS: dict[str, dict] = {
+    "3x3": {
+        "name": "3x3",
+        "likelihood": _scale(_pick(_LIKELIHOOD_5, [1, 2, 3])),
+        "impact": _scale(_pick(_IMPACT_5, [1, 2, 3])),
+        "levels": _levels(["low", "medium", "high"]),
+        "thresholds": {"low": 1, "medium": 3, "high": 6},
+    },
+    "4x4": {
+        "name": "4x4",
+        "likelihood": _scale(_pick(_LIKELIHOOD_5, [1, 2, 3, 4])),
+        "impact": _scale(_pick(_IMPACT_5, [1, 2, 3, 4])),
+        "levels": _levels(["low", "medium", "high", "critical"]),
+        "thresholds": {"low": 1, "medium": 4, "high": 8, "critical": 12},
+    },
+    "5x5": {
+        "name": "5x5",
+        "likelihood": _scale(_LIKELIHOOD_5),
+        "impact": _scale(_IMPACT_5),
+        "levels": _levels(["low", "medium", "high", "critical"]),
+        "thresholds": {"low": 1, "medium": 5, "high": 10, "critical": 17},
+    },
+    "nist-800-30": {
+        "name": "nist-800-30",
+        "likelihood": _scale(_NIST_SCALE),
+        "impact": _scale(_NIST_SCALE),
+        "levels": _levels(["very-low", "low", "moderate", "high", "very-high"]),
+        "grid": _NIST_I2,
+    },
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Level:
+    id: str
+    name: str
+    color: str
+    rank: int  # 0 = lowest
+
+
+@dataclass(frozen=True)
+class Rating:
+    likelihood: int  # 1-based ranks
+    impact: int
+    score: int
+    level: Level
+
+    def to_dict(self) -> dict:
+        return {"likelihood": self.likelihood, "impact": self.impact, "score": self.score,
+                "level": self.level.id}
+
+
+@dataclass(frozen=True)
+class Matrix:
+    name: str
+    likelihood: tuple[Entry, ...]
+    impact: tuple[Entry, ...]
+    levels: tuple[Level, ...]
+    grid: tuple[tuple[str, ...], ...]  # level id per [likelihood-1][impact-1]
+
+    def level(self, level_id: str) -> Level | None:
+        return next((lv for lv in self.levels if lv.id == level_id), None)
+
+    def rank(self, axis: str, value) -> int | None:
+        """The 1-based rank of ``value`` (a rank or a scale id) on ``axis``, or None."""
+        scale = self.likelihood if axis == "likelihood" else self.impact
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int):
+            return value if 1 <= value <= len(scale) else None
+        for index, entry in enumerate(scale, 1):
+            if entry.id == value:
+                return index
+        return None
+
+    def accepted(self, axis: str) -> str:
+        """What a value on ``axis`` may be, for messages: ``1-5 or rare..almost-certain``."""
+        scale = self.likelihood if axis == "likelihood" else self.impact
+        return f"1-{len(scale)} or {scale[0].id}..{scale[-1].id}"
+
+    def rate(self, likelihood: int, impact: int) -> Rating:
+        level = self.level(self.grid[likelihood - 1][impact - 1])
+        return Rating(likelihood, impact, likelihood * impact, level)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "likelihood": [e.__dict__ for e in self.likelihood],
+            "impact": [e.__dict__ for e in self.impact],
+            "levels": [{"id": lv.id, "name": lv.name, "color": lv.color} for lv in self.levels],
+            "grid": [list(row) for row in self.grid],
+        }
+
+
+def build(data: dict, doc: Doc, base: tuple, name: str) -> tuple[Matrix | None, list[Problem]]:
+    """Build a matrix from schema-valid ``data``; check what a schema cannot say."""
+    problems: list[Problem] = []
+
+    def problem(path, message, key=False):
+        problems.append(doc.problem(base + tuple(path), "M002", message, key=key))
+
+    for axis in ("likelihood", "impact", "levels"):
+        seen: set[str] = set()
+        for i, entry in enumerate(data[axis]):
+            if entry["id"] in seen:
+                problem((axis, i, "id"), f"duplicate {axis} id '{entry['id']}'")
+            seen.add(entry["id"])
+    level_ids = [lv["id"] for lv in data["levels"]]
+    rows, cols = len(data["likelihood"]), len(data["impact"])
+    if "grid" in data:
+        grid = data["grid"]
+        if len(grid) != rows:
+            problem(("grid",), f"grid has {len(grid)} rows; the likelihood scale has {rows}")
+        for r, row in enumerate(grid):
+            if len(row) != cols:
+                problem(("grid", r), f"grid row {r + 1} has {len(row)} cells; "
+                        f"the impact scale has {cols}")
+            for c, cell in enumerate(row):
+                if cell not in level_ids:
+                    problem(("grid", r, c), f"grid cell '{cell}' is not a level "
+                            f"({', '.join(level_ids)})")
+    else:
+        thresholds = data["thresholds"]
+        for key in thresholds:
+            if key not in level_ids:
+                problem(("thresholds", key), f"threshold for unknown level '{key}' "
+                        f"({', '.join(level_ids)})", key=True)
+        ordered = [(lv, thresholds[lv]) for lv in level_ids if lv in thresholds]
+        if ordered and ordered[0][1] != 1:
+            problem(("thresholds", ordered[0][0]), f"the lowest level '{ordered[0][0]}' must "
+                    "start at score 1")
+        for (a, low), (b, high) in zip(ordered, ordered[1:]):
+            if high <= low:
+                problem(("thresholds", b), f"thresholds must rise with the levels: '{b}' "
+                        f"({high}) is not above '{a}' ({low})")
+        grid = [[_by_threshold(ordered, (r + 1) * (c + 1)) for c in range(cols)]
+                for r in range(rows)]
+    if problems:
+        return None, problems
+    levels = tuple(Level(lv["id"], lv["name"], lv["color"], i)
+                   for i, lv in enumerate(data["levels"]))
+    return Matrix(
+        name=data.get("name", name),
+        likelihood=tuple(Entry(e["id"], e["name"], e.get("description", ""))
+                         for e in data["likelihood"]),
+        impact=tuple(Entry(e["id"], e["name"], e.get("description", "")) for e in data["impact"]),
+        levels=levels,
+        grid=tuple(tuple(row) for row in grid),
+    ), []
+
+
+def _by_threshold(ordered, score: int) -> str:
+    chosen = ordered[0][0]
+    for level_id, start in ordered:
+        if score >= start:
+            chosen = level_id
+    return chosen
+
+
+def preset(name: str) -> Matrix:
+    """A built-in matrix by name (raises KeyError for an unknown one)."""
+    data = PRESETS[name]
+    matrix, problems = build(data, Doc(f"<preset {name}>", data), (), name)
+    assert not problems, problems
+    return matrix

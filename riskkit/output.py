@@ -1,0 +1,74 @@
+"""Formatters: problems and tables as text, JSON, CSV, Markdown or CI annotations.
+
+Each formatter takes plain data and returns a string; commands pick one by name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .problems import Problem
+
+
+def to_json(data) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def problems_text(problems: list[Problem]) -> str:
+    return "".join(p.format() + ("" if p.is_error else " (warning)") + "\n" for p in problems)
+
+
+def problems_json(problems: list[Problem]) -> str:
+    return to_json([p.to_dict() for p in problems])
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def github_line(kind: str, path: str, line: int, col: int, title: str, message: str) -> str:
+    """One GitHub Actions workflow command (``::error file=…,line=…,col=…::message``)."""
+    return (f"::{kind} file={_gh_escape(path, True)},line={line},col={col},"
+            f"title={_gh_escape(title, True)}::{_gh_escape(message)}\n")
+
+
+def problems_github(problems: list[Problem]) -> str:
+    return "".join(github_line("error" if p.is_error else "warning", p.path, p.line, p.col,
+                               p.code, p.message) for p in problems)
+
+
+PROBLEM_FORMATS = {"text": problems_text, "json": problems_json, "github": problems_github}
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    """A plain aligned text table."""
+    cells = [headers] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def markdown_table(rows: list[list[str]], headers: list[str]) -> str:
+    def esc(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    return "\n".join(out) + "\n"
+
+
+def csv_table(rows: list[list], headers: list[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue()

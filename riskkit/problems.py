@@ -1,0 +1,70 @@
+"""Problems are data: every finding in a user's file is a small frozen record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem at ``path:line:col``; sorts by place, then code."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    severity: str = field(default="error", compare=False)
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+class RiskkitError(Exception):
+    """Base of the errors riskkit raises on purpose; the CLI maps them to exit codes."""
+
+    exit_code = 3
+
+
+class ProblemsFound(RiskkitError):
+    """The user's files have problems (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__(f"{len(self.problems)} problem(s) found")
+
+
+class ConfigError(RiskkitError):
+    """Bad usage or settings (exit 2); may carry problems that point into riskkit.yaml."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        self.problems = sorted(problems or [])
+        super().__init__(message)
+
+
+class InputError(RiskkitError):
+    """A value the user gave on the command line is wrong (exit 1): unknown id, bad variable."""
+
+    exit_code = 1
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.is_error]

@@ -1,0 +1,184 @@
+"""The risk register: risks loaded from YAML, checked, and scored on the matrix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import schemacheck
+from .matrix import Matrix, Rating
+from .problems import Problem
+from .yamlload import Doc
+
+
+@dataclass(frozen=True)
+class Control:
+    id: str
+    title: str
+    kind: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Risk:
+    id: str
+    title: str
+    owner: str
+    status: str
+    rating: Rating
+    residual: Rating | None
+    description: str = ""
+    category: str = ""
+    controls: tuple[Control, ...] = ()
+    treatment: dict | None = None
+    acceptance: dict | None = None
+    review: dict | None = None
+    rto_minutes: int | None = None
+    runbooks: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    file: str = ""
+    line: int = 1
+    col: int = 1
+    doc: Doc | None = field(default=None, compare=False, repr=False)
+    base: tuple = field(default=(), compare=False, repr=False)
+
+    @property
+    def level(self):
+        return self.rating.level
+
+    def date(self, *path) -> dt.date | None:
+        """A date field such as ``date('review', 'last')``, or None when absent."""
+        value = getattr(self, path[0])
+        for part in path[1:]:
+            value = (value or {}).get(part)
+        return dt.date.fromisoformat(value) if value else None
+
+    def at(self, *path) -> tuple[int, int]:
+        return self.doc.at(self.base + path) if self.doc else (self.line, self.col)
+
+    def to_dict(self, above_appetite: bool) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "owner": self.owner,
+            "status": self.status,
+            "category": self.category or None,
+            "likelihood": self.rating.likelihood,
+            "impact": self.rating.impact,
+            "score": self.rating.score,
+            "level": self.rating.level.id,
+            "residual": self.residual.to_dict() if self.residual else None,
+            "above_appetite": above_appetite,
+            "treatment": self.treatment,
+            "acceptance": self.acceptance,
+            "review": self.review,
+            "rto_minutes": self.rto_minutes,
+            "controls": [c.__dict__ for c in self.controls],
+            "runbooks": list(self.runbooks),
+            "tags": list(self.tags),
+            "file": self.file,
+            "line": self.line,
+        }
+
+
+def entries(doc: Doc, problems: list[Problem]) -> list[tuple]:
+    """The base paths of the risks in a file: the root, or each item under ``risks:``."""
+    data = doc.data
+    if isinstance(data, dict) and "risks" in data and "id" not in data:
+        for key in data:
+            if key != "risks":
+                problems.append(doc.problem((key,), "S100", f"unknown field '{key}' beside "
+                                            "'risks' (a list file holds only 'risks:')", key=True))
+        if not isinstance(data["risks"], list):
+            problems.append(doc.problem(("risks",), "S102", "risks: expected a list of risks, "
+                                        f"got {schemacheck.describe(data['risks'])}"))
+            return []
+        return [("risks", i) for i in range(len(data["risks"]))]
+    return [()]
+
+
+def _value(doc: Doc, base: tuple):
+    value = doc.data
+    for part in base:
+        value = value[part]
+    return value
+
+
+def load_risk(doc: Doc, base: tuple, matrix: Matrix) -> tuple[Risk | None, list[Problem]]:
+    """Check one risk against the schema and the matrix; build it when it is sound."""
+    data = _value(doc, base)
+    subject = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) \
+        else None
+    problems = schemacheck.check("risk", doc, base, subject)
+    if problems:
+        return None, problems
+    prefix = f"{data['id']}: "
+
+    def rating(where: tuple) -> Rating | None:
+        ranks = []
+        for axis in ("likelihood", "impact"):
+            value = _value(doc, base + where + (axis,))
+            rank = matrix.rank(axis, value)
+            if rank is None:
+                label = "residual " if where else ""
+                problems.append(doc.problem(
+                    base + where + (axis,), "R002",
+                    f"{prefix}{label}{axis} {value!r} is not on the {matrix.name} matrix "
+                    f"({matrix.accepted(axis)})"))
+            ranks.append(rank)
+        return matrix.rate(*ranks) if None not in ranks else None
+
+    current = rating(())
+    residual = rating(("residual",)) if "residual" in data else None
+    if current and residual and residual.score > current.score:
+        problems.append(doc.problem(
+            base + ("residual",), "R003",
+            f"{prefix}residual rating {residual.level.id} ({residual.score}) is above the "
+            f"current rating {current.level.id} ({current.score})"))
+    if data["status"] == "accepted" and "acceptance" not in data:
+        problems.append(doc.problem(base + ("status",), "R004",
+                                    f"{prefix}status is accepted but there is no 'acceptance' "
+                                    "(by, until, rationale)"))
+    seen: set[str] = set()
+    for i, control in enumerate(data.get("controls", [])):
+        if control["id"] in seen:
+            problems.append(doc.problem(base + ("controls", i, "id"), "R006",
+                                        f"{prefix}duplicate control id '{control['id']}'"))
+        seen.add(control["id"])
+    if problems:
+        return None, problems
+    line, col = doc.at(base)
+    return Risk(
+        id=data["id"], title=data["title"], owner=data["owner"], status=data["status"],
+        rating=current, residual=residual, description=data.get("description", ""),
+        category=data.get("category", ""),
+        controls=tuple(Control(c["id"], c["title"], c["kind"], c["status"])
+                       for c in data.get("controls", [])),
+        treatment=data.get("treatment"), acceptance=data.get("acceptance"),
+        review=data.get("review"), rto_minutes=data.get("rto_minutes"),
+        runbooks=tuple(data.get("runbooks", [])), tags=tuple(data.get("tags", [])),
+        file=doc.path, line=line, col=col, doc=doc, base=base,
+    ), []
+
+
+def duplicate_ids(items, kind: str, code: str) -> list[Problem]:
+    """A problem at every repeat of an id, naming where it was first defined.
+
+    ``items`` are (id, path, line, col) tuples in file order.
+    """
+    first: dict[str, tuple] = {}
+    problems = []
+    for ident, path, line, col in items:
+        if ident in first:
+            fpath, fline, fcol = first[ident]
+            problems.append(Problem(path, line, col, code,
+                                    f"{ident}: duplicate {kind} id (first defined at "
+                                    f"{fpath}:{fline}:{fcol})"))
+        else:
+            first[ident] = (path, line, col)
+    return problems
+
+
+def sort_key(risk: Risk):
+    """Highest rating first, then id: the register's natural order."""
+    return (-risk.rating.level.rank, -risk.rating.score, risk.id)

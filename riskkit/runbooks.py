@@ -1,0 +1,216 @@
+"""Runbooks: loaded from YAML, checked as graphs, linted the way an SRE would review them."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from . import graph
+from . import schemacheck
+from .problems import Problem
+from .yamlload import Doc
+
+TEXT_FIELDS = ("title", "do", "run", "verify", "rollback")
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    description: str = ""
+    required: bool = False
+    default: object = None
+    choices: tuple = ()
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    role: str | None = None
+    needs: tuple[str, ...] = ()
+    minutes: float | None = None
+    do: str = ""
+    run: str = ""
+    verify: str = ""
+    rollback: str = ""
+    when: tuple[str, ...] = ()
+    approval: str | None = None
+    irreversible: bool = False
+    line: int = 1
+
+    def node(self) -> graph.Node:
+        return graph.Node(self.id, self.needs, self.minutes, self.when)
+
+
+@dataclass(frozen=True)
+class Runbook:
+    id: str
+    title: str
+    steps: tuple[Step, ...]
+    summary: str = ""
+    severity: str = ""
+    owner: str = ""
+    risks: tuple[str, ...] = ()
+    triggers: tuple[str, ...] = ()
+    inputs: tuple[Input, ...] = ()
+    scenarios: dict = field(default_factory=dict)
+    roles: dict = field(default_factory=dict)
+    comms: dict = field(default_factory=dict)
+    exit_criteria: tuple[str, ...] = ()
+    file: str = ""
+    line: int = 1
+    col: int = 1
+    doc: Doc | None = field(default=None, compare=False, repr=False)
+
+    def step(self, step_id: str) -> Step:
+        return next(s for s in self.steps if s.id == step_id)
+
+    def nodes(self) -> list[graph.Node]:
+        return [s.node() for s in self.steps]
+
+    def at(self, *path) -> tuple[int, int]:
+        return self.doc.at(path) if self.doc else (self.line, 1)
+
+
+def is_commander(role_id: str | None, roles: dict) -> bool:
+    """The incident commander coordinates; riskkit knows it as role ``ic`` or by its title."""
+    if role_id is None:
+        return False
+    title = getattr(roles.get(role_id), "title", "") or ""
+    return role_id == "ic" or title.lower().startswith("incident commander")
+
+
+def _hint(word: str, options) -> str:
+    match = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
+    """Check a runbook file (schema, graph, references, inputs) and build it when sound.
+
+    ``roles`` are the workspace's roles; a runbook may add its own. Lint warnings come back
+    with severity ``warning`` beside a built runbook.
+    """
+    data = doc.data
+    subject = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) \
+        else None
+    problems = schemacheck.check("runbook", doc, (), subject)
+    if problems:
+        return None, problems
+    rb = data["id"]
+    all_roles = {**roles, **{k: v for k, v in data.get("roles", {}).items()}}
+    scenarios = data.get("scenarios", {})
+    steps_data = data["steps"]
+
+    def problem(path, code, message, key=False, severity="error"):
+        problems.append(doc.problem(path, code, f"{rb}: {message}", key=key, severity=severity))
+
+    ids: dict[str, int] = {}
+    for i, step in enumerate(steps_data):
+        if step["id"] in ids:
+            first = doc.at(("steps", ids[step["id"]], "id"))
+            problem(("steps", i, "id"), "B001",
+                    f"duplicate step id '{step['id']}' (first at line {first[0]})")
+        else:
+            ids[step["id"]] = i
+    for i, step in enumerate(steps_data):
+        for j, need in enumerate(step.get("needs", [])):
+            if need not in ids:
+                problem(("steps", i, "needs", j), "B002",
+                        f"step '{step['id']}' needs unknown step '{need}'{_hint(need, ids)}")
+            elif need == step["id"]:
+                problem(("steps", i, "needs", j), "B003",
+                        f"step '{step['id']}' needs itself")
+        for j, scenario in enumerate(step.get("when", [])):
+            if scenario not in scenarios:
+                known = ", ".join(scenarios) or "none are declared"
+                problem(("steps", i, "when", j), "B004",
+                        f"step '{step['id']}': unknown scenario '{scenario}'"
+                        f"{_hint(scenario, scenarios)} (scenarios: {known})")
+        for key in ("role", "approval"):
+            if key in step and step[key] not in all_roles:
+                problem(("steps", i, key), "B005",
+                        f"step '{step['id']}': {key} '{step[key]}' is not a defined role"
+                        f"{_hint(step[key], all_roles)} (define it under roles: in riskkit.yaml)")
+    problems += _check_inputs(doc, rb, data.get("inputs", {}))
+    steps = tuple(
+        Step(id=s["id"], title=s["title"], role=s.get("role"), needs=tuple(s.get("needs", [])),
+             minutes=s.get("minutes"), do=s.get("do", ""), run=s.get("run", ""),
+             verify=s.get("verify", ""), rollback=s.get("rollback", ""),
+             when=tuple(s.get("when", [])), approval=s.get("approval"),
+             irreversible=bool(s.get("irreversible", False)), line=doc.at(("steps", i))[0])
+        for i, s in enumerate(steps_data))
+    unique = list({s.id: s for s in reversed(steps)}.values())[::-1]
+    for cycle in graph.cycles([s.node() for s in unique]):
+        index = ids[cycle[0]]
+        problem(("steps", index, "needs"), "B006",
+                "dependency cycle: " + " -> ".join(cycle + [cycle[0]]))
+    if any(p.is_error for p in problems):
+        return None, problems
+    runbook = Runbook(
+        id=rb, title=data["title"], steps=steps, summary=data.get("summary", ""),
+        severity=data.get("severity", ""), owner=data.get("owner", ""),
+        risks=tuple(data.get("risks", [])), triggers=tuple(data.get("triggers", [])),
+        inputs=tuple(Input(name, spec.get("description", ""), bool(spec.get("required", False)),
+                           spec.get("default"), tuple(spec.get("choices", ())),
+                           spec.get("pattern"))
+                     for name, spec in data.get("inputs", {}).items()),
+        scenarios=dict(scenarios), roles=dict(data.get("roles", {})),
+        comms=dict(data.get("comms", {})), exit_criteria=tuple(data.get("exit_criteria", [])),
+        file=doc.path, line=doc.at()[0], col=doc.at()[1], doc=doc,
+    )
+    problems += lint(runbook, all_roles)
+    return runbook, problems
+
+
+def _check_inputs(doc: Doc, rb: str, inputs: dict) -> list[Problem]:
+    problems = []
+    for name, spec in inputs.items():
+        default = spec.get("default")
+        if default is None:
+            continue
+        if isinstance(default, str) and "{{" in default:
+            continue  # a template over other inputs: checked when rendered
+        if "choices" in spec and default not in spec["choices"]:
+            problems.append(doc.problem(("inputs", name, "default"), "B007",
+                                        f"{rb}: input '{name}': default {default!r} is not one "
+                                        f"of its choices ({', '.join(map(str, spec['choices']))})"))
+        if "pattern" in spec:
+            try:
+                ok = re.fullmatch(spec["pattern"], str(default))
+            except re.error:
+                ok = True  # the schema reports a bad pattern
+            if not ok:
+                problems.append(doc.problem(("inputs", name, "default"), "B007",
+                                            f"{rb}: input '{name}': default {default!r} does not "
+                                            f"match its pattern {spec['pattern']}"))
+    return problems
+
+
+def lint(runbook: Runbook, roles: dict) -> list[Problem]:
+    """Warnings an experienced reviewer would raise; they fail only under ``--strict``."""
+    out = []
+    rb = runbook.id
+
+    def warn(path, code, message):
+        line, col = runbook.at(*path)
+        out.append(Problem(runbook.file, line, col, code, f"{rb}: {message}", "warning"))
+
+    if not runbook.triggers:
+        warn(("id",), "W004", "no triggers: say which alerts or symptoms identify this emergency")
+    for i, step in enumerate(runbook.steps):
+        where = ("steps", i)
+        if step.minutes is None:
+            warn(where, "W007", f"step '{step.id}' has no 'minutes' estimate (counted as 0)")
+        if not step.role:
+            warn(where, "W003", f"step '{step.id}' has no role: who does it?")
+        if not step.verify and (step.run or step.irreversible):
+            warn(where, "W001", f"step '{step.id}' changes something but has no 'verify'")
+        if step.irreversible and not step.approval:
+            warn(where, "W002", f"step '{step.id}' is irreversible but needs no approval")
+        if is_commander(step.role, roles) and step.run:
+            warn(where, "W005", f"step '{step.id}' gives the incident commander hands-on work "
+                 "(the commander coordinates; give the command to another role)")
+    return out

@@ -1,0 +1,147 @@
+"""The JSON Schemas are the contract; this module checks documents against them.
+
+jsonschema's errors are turned into problems that point at the YAML line of the offending
+value (or key, for unknown fields), say what was expected and what was found, and suggest
+the field that was probably meant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+
+from .problems import Problem
+from .yamlload import Doc
+
+NAMES = ("risk", "runbook", "drill", "matrix", "settings")
+
+
+def schema_text(name: str) -> str:
+    """The published schema ``name`` as JSON text, exactly as shipped."""
+    if name not in NAMES:
+        raise KeyError(name)
+    return resources.files("riskkit.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
+
+
+@lru_cache(maxsize=None)
+def schema(name: str) -> dict:
+    return json.loads(schema_text(name))
+
+
+@lru_cache(maxsize=None)
+def validator(name: str):
+    import jsonschema
+
+    cls = jsonschema.Draft202012Validator
+    return cls(schema(name), format_checker=cls.FORMAT_CHECKER)
+
+
+def field_name(path) -> str:
+    """``('controls', 1, 'kind')`` -> ``controls[1].kind``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "document"
+
+
+_JSON_TYPES = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+               int: "an integer", float: "a number", type(None): "null"}
+
+
+def describe(value) -> str:
+    kind = _JSON_TYPES.get(type(value), type(value).__name__)
+    if isinstance(value, (dict, list)):
+        return kind
+    shown = repr(value) if not isinstance(value, str) or len(value) < 40 else repr(value[:37] + "...")
+    return f"{kind} {shown}"
+
+
+def _expected(types) -> str:
+    names = {"integer": "an integer", "string": "a string", "object": "a mapping",
+             "array": "a list", "number": "a number", "boolean": "true or false", "null": "null"}
+    types = [types] if isinstance(types, str) else list(types)
+    return " or ".join(names.get(t, t) for t in types)
+
+
+def check(name: str, doc: Doc, base: tuple = (), subject: str | None = None) -> list[Problem]:
+    """Every schema problem of the value at ``base`` in ``doc``, as located problems."""
+    value = doc.data
+    for part in base:
+        value = value[part]
+    problems: list[Problem] = []
+    prefix = f"{subject}: " if subject else ""
+    for error in validator(name).iter_errors(value):
+        for path, code, message, at_key in _explain(error):
+            full = base + tuple(path)
+            problems.append(doc.problem(full, code, prefix + message, key=at_key))
+    return sorted(set(problems))
+
+
+def _explain(error):
+    """Yield (path, code, message, point-at-key) for one jsonschema error."""
+    path = tuple(error.absolute_path)
+    where = field_name(path)
+    kind, value, instance = error.validator, error.validator_value, error.instance
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        known = set(error.schema.get("properties", {}))
+        patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
+        for key in instance:
+            if key in known or any(p.search(key) for p in patterns):
+                continue
+            hint = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+            suffix = f" (did you mean '{hint[0]}'?)" if hint else \
+                (f"; known fields: {', '.join(sorted(known))}" if known else "")
+            place = f" in {where}" if path else ""
+            yield path + (key,), "S100", f"unknown field '{key}'{place}{suffix}", True
+        if known or patterns:
+            return
+        # A mapping of free keys whose values are wrong: report the values instead.
+        for sub in error.context or []:
+            yield from _explain(sub)
+        return
+    if kind == "required" and isinstance(instance, dict):
+        for field in value:
+            if field not in instance:
+                place = f" in {where}" if path else ""
+                yield path, "S101", f"missing required field '{field}'{place}", False
+        return
+    if kind == "type":
+        yield path, "S102", f"{where}: expected {_expected(value)}, got {describe(instance)}", False
+        return
+    if kind == "enum":
+        choices = ", ".join(str(v) for v in value)
+        yield path, "S103", f"{where}: {instance!r} is not one of: {choices}", False
+        return
+    if kind == "pattern":
+        yield path, "S103", f"{where}: {instance!r} does not match the pattern {value}", False
+        return
+    if kind == "format":
+        what = {"date": "a valid date (YYYY-MM-DD)", "regex": "a valid regular expression"}
+        yield path, "S103", f"{where}: {instance!r} is not {what.get(value, value)}", False
+        return
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        sign = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">",
+                "exclusiveMaximum": "<"}[kind]
+        yield path, "S103", f"{where}: {instance!r} must be {sign} {value}", False
+        return
+    if kind == "minLength" and value == 1:
+        yield path, "S103", f"{where}: must not be empty", False
+        return
+    if kind == "minItems":
+        yield path, "S103", f"{where}: needs at least {value} item(s)", False
+        return
+    if kind == "uniqueItems":
+        yield path, "S103", f"{where}: items must be unique", False
+        return
+    if kind == "propertyNames":
+        for sub in error.context or []:
+            yield path + (sub.instance,), "S103", \
+                f"{where}: {sub.instance!r} is not a valid name ({sub.message})", True
+        return
+    if kind == "oneOf" and path == () and "grid" in str(error.schema):
+        yield path, "S104", "give either 'grid' or 'thresholds', not both and not neither", False
+        return
+    yield path, "S103", f"{where}: {error.message}", False

@@ -1,0 +1,144 @@
+"""The workspace: a folder with riskkit.yaml at its root, found like git finds .git."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import matrix as matrix_mod
+from . import schemacheck
+from .problems import ConfigError, Problem
+from .yamlload import Doc, load_file
+
+SETTINGS = "riskkit.yaml"
+FOLDERS = ("risks", "runbooks", "drills")
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    title: str
+    contact: str = ""
+    pager: str = ""
+    phone: str = ""
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "contact": self.contact,
+                "pager": self.pager, "phone": self.phone}
+
+
+@dataclass
+class Workspace:
+    root: Path
+    name: str
+    matrix: matrix_mod.Matrix
+    appetite: matrix_mod.Level | None
+    review_days: dict[str, int]
+    drill_days: dict[str, int]
+    roles: dict[str, Role]
+    settings_doc: Doc | None = field(default=None, repr=False)
+
+    def rel(self, path: str | os.PathLike) -> str:
+        """A path as shown to users: relative to the workspace root when inside it."""
+        path = Path(path)
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return os.fspath(path)
+
+    def files(self, folder: str) -> list[Path]:
+        """The YAML files of ``folder`` (recursively), sorted so output is stable."""
+        base = self.root / folder
+        if not base.is_dir():
+            return []
+        found = [p for p in base.rglob("*") if p.suffix in (".yaml", ".yml")
+                 and not any(part.startswith(".") for part in p.relative_to(base).parts)]
+        return sorted(found)
+
+    def above_appetite(self, level: matrix_mod.Level) -> bool:
+        return self.appetite is not None and level.rank > self.appetite.rank
+
+
+def find_root(start: str | os.PathLike | None = None) -> Path:
+    """Walk up from ``start`` to the folder holding riskkit.yaml."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SETTINGS).is_file():
+            return folder
+    raise ConfigError(f"no {SETTINGS} in {here} or any parent folder "
+                      "(run 'riskkit init' to create a workspace, or use -C DIR)")
+
+
+def open_workspace(start: str | os.PathLike | None = None) -> Workspace:
+    """Find and load the workspace; settings problems raise ConfigError (exit 2)."""
+    root = find_root(start)
+    doc, problems = load_file(root / SETTINGS, SETTINGS)
+    if doc is None:
+        raise ConfigError(f"{SETTINGS} cannot be read", problems)
+    problems += schemacheck.check("settings", doc)
+    if problems:
+        raise ConfigError(f"{SETTINGS} has problems", problems)
+    return _build(root, doc)
+
+
+def _build(root: Path, doc: Doc) -> Workspace:
+    data = doc.data
+    problems: list[Problem] = []
+    matrix, matrix_problems = _matrix(root, doc)
+    problems += matrix_problems
+    appetite = None
+    review_days: dict[str, int] = {}
+    drill_days: dict[str, int] = {}
+    if matrix is not None:
+        level_ids = ", ".join(lv.id for lv in matrix.levels)
+        if "appetite" in data:
+            appetite = matrix.level(data["appetite"])
+            if appetite is None:
+                problems.append(doc.problem(("appetite",), "M003",
+                                            f"appetite '{data['appetite']}' is not a level of "
+                                            f"the {matrix.name} matrix ({level_ids})"))
+        for key in ("review_days", "drill_days"):
+            for level_id in data.get(key, {}):
+                if matrix.level(level_id) is None:
+                    problems.append(doc.problem((key, level_id), "M003",
+                                                f"{key}: '{level_id}' is not a level of the "
+                                                f"{matrix.name} matrix ({level_ids})", key=True))
+        review_days = dict(data.get("review_days", {}))
+        drill_days = dict(data.get("drill_days", {}))
+    if problems:
+        raise ConfigError(f"{SETTINGS} has problems", problems)
+    roles = {rid: Role(rid, r["title"], r.get("contact", ""), r.get("pager", ""),
+                       r.get("phone", "")) for rid, r in data.get("roles", {}).items()}
+    return Workspace(root, data.get("name", root.name), matrix, appetite, review_days,
+                     drill_days, roles, doc)
+
+
+def _matrix(root: Path, doc: Doc) -> tuple[matrix_mod.Matrix | None, list[Problem]]:
+    spec = doc.data.get("matrix", "5x5")
+    if isinstance(spec, dict):
+        problems = schemacheck.check("matrix", doc, ("matrix",))
+        if problems:
+            return None, problems
+        return matrix_mod.build(spec, doc, ("matrix",), "custom")
+    if spec in matrix_mod.PRESETS:
+        return matrix_mod.preset(spec), []
+    if spec.endswith((".yaml", ".yml", ".json")) or "/" in spec:
+        path = root / spec
+        if not path.is_file():
+            return None, [doc.problem(("matrix",), "M001", f"matrix file '{spec}' not found")]
+        mdoc, problems = load_file(path, spec)
+        if mdoc is None:
+            return None, problems
+        problems = schemacheck.check("matrix", mdoc)
+        if problems:
+            return None, problems
+        return matrix_mod.build(mdoc.data, mdoc, (), Path(spec).stem)
+    presets = ", ".join(matrix_mod.PRESETS)
+    import difflib
+
+    hint = difflib.get_close_matches(spec, list(matrix_mod.PRESETS), n=1)
+    suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
+    return None, [doc.problem(("matrix",), "M001",
+                              f"unknown matrix preset '{spec}'{suffix}; presets: {presets}, "
+                              "or a path to a matrix file")]

@@ -1,0 +1,236 @@
+"""YAML to plain data, keeping the file, line and column of every value.
+
+Loading is safe by construction: only the YAML core types are built (no Python objects),
+duplicate keys are refused, aliases are bounded, and odd input (not UTF-8, too deep, too
+big, NaN) becomes a :class:`Problem` instead of an exception.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .problems import Problem
+
+try:  # libyaml when present: the same nodes, parsed in C
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+MAX_BYTES = 5 * 1024 * 1024  # a risk or runbook file is a few KB; 5 MB is clearly not one
+MAX_DEPTH = 64
+MAX_VALUES = 200_000  # bounds alias expansion ("billion laughs")
+
+Path_ = tuple  # a JSON path: keys and indexes from the document root
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+_SCALARS = {
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+}
+_constructor = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class Doc:
+    """A loaded YAML document: plain JSON-like data plus where each value came from."""
+
+    path: str
+    data: Any
+    marks: dict = field(default_factory=dict)  # JSON path -> (line, col) of the value
+    keymarks: dict = field(default_factory=dict)  # JSON path -> (line, col) of its key
+
+    def at(self, path: Path_ = ()) -> tuple[int, int]:
+        """The position of the value at ``path``, or of its nearest ancestor we know."""
+        path = tuple(path)
+        while path not in self.marks and path:
+            path = path[:-1]
+        return self.marks.get(path, (1, 1))
+
+    def key_at(self, path: Path_) -> tuple[int, int]:
+        """The position of the key that holds ``path`` (falls back to the value)."""
+        path = tuple(path)
+        return self.keymarks.get(path) or self.at(path)
+
+    def problem(self, path: Path_, code: str, message: str, *, key: bool = False,
+                severity: str = "error") -> Problem:
+        line, col = self.key_at(path) if key else self.at(path)
+        return Problem(self.path, line, col, code, message, severity)
+
+
+class _Stop(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+def _mark(node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    """Turns a node tree into plain data, recording marks; refuses what is unsafe."""
+
+    def __init__(self, display: str):
+        self.display = display
+        self.marks: dict = {}
+        self.keymarks: dict = {}
+        self.budget = MAX_VALUES
+        self.problems: list[Problem] = []
+
+    def stop(self, node, code: str, message: str):
+        line, col = _mark(node)
+        raise _Stop(Problem(self.display, line, col, code, message))
+
+    def build(self, node, path: tuple, depth: int):
+        self.budget -= 1
+        if self.budget < 0:
+            self.stop(node, "Y006", f"document expands to more than {MAX_VALUES} values "
+                      "(an alias bomb?)")
+        if depth > MAX_DEPTH:
+            self.stop(node, "Y007", f"nesting deeper than {MAX_DEPTH} levels")
+        self.marks[path] = _mark(node)
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _MAP:
+            return self.mapping(node, path, depth)
+        if tag == _SEQ:
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        if tag in _SCALARS:
+            return self.scalar(node)
+        self.stop(node, "Y005", f"unsupported YAML tag {tag!r}: riskkit files hold plain "
+                  "data only")
+
+    def scalar(self, node):
+        tag = node.tag
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return _constructor.construct_yaml_bool(node)
+        if tag == "tag:yaml.org,2002:int":
+            return _constructor.construct_yaml_int(node)
+        if tag == "tag:yaml.org,2002:float":
+            value = _constructor.construct_yaml_float(node)
+            if not math.isfinite(value):
+                self.stop(node, "Y008", f"{node.value!r} is not a finite number")
+            return value
+        try:  # timestamp: kept as its ISO text so data stays JSON
+            value = _constructor.construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            self.stop(node, "Y008", f"{node.value!r} is not a valid date")
+        return value.isoformat()
+
+    def mapping(self, node, path: tuple, depth: int) -> dict:
+        result: dict = {}
+        for key_node, value_node in self._pairs(node):
+            if key_node.tag not in (_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
+                                    "tag:yaml.org,2002:null", "tag:yaml.org,2002:float",
+                                    "tag:yaml.org,2002:timestamp"):
+                self.stop(key_node, "Y005", "mapping keys must be plain scalars")
+            key = key_node.value if key_node.tag == _STR else str(self.scalar(key_node))
+            if key in result:
+                first = self.keymarks.get(path + (key,))
+                where = f" (first at line {first[0]})" if first else ""
+                line, col = _mark(key_node)
+                self.problems.append(Problem(self.display, line, col, "Y002",
+                                             f"duplicate key {key!r}{where}"))
+                continue
+            self.keymarks[path + (key,)] = _mark(key_node)
+            result[key] = self.build(value_node, path + (key,), depth + 1)
+        return result
+
+    def _pairs(self, node):
+        """Mapping pairs with YAML merge keys (``<<: *defaults``) expanded, explicit keys first."""
+        merged, own = [], []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                sources = value_node.value if value_node.tag == _SEQ else [value_node]
+                for source in sources:
+                    if source.tag != _MAP:
+                        self.stop(source, "Y005", "a merge key (<<) takes a mapping")
+                    merged.extend(source.value)
+            else:
+                own.append((key_node, value_node))
+        if not merged:
+            return own
+        seen = {k.value for k, _ in own}
+        extra, taken = [], set()
+        for key_node, value_node in merged:
+            if key_node.value not in seen and key_node.value not in taken:
+                taken.add(key_node.value)
+                extra.append((key_node, value_node))
+        return own + extra
+
+
+def _decode(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, Problem(display, line, col, "Y004",
+                             f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x})")
+
+
+def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
+    """Parse one YAML document; returns the document (or None) and its problems."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [Problem(display, line, 1, "Y004", "file holds binary data (NUL bytes)")]
+    try:
+        node = _Loader(text).get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "invalid YAML"
+        if "expected a single document" in str(exc.context or ""):
+            what = "a file holds one YAML document; found another one here"
+        return None, [Problem(display, line, col, "Y001", f"YAML syntax error: {what}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(display, 1, 1, "Y001", f"YAML error: {exc}")]
+    if node is None:
+        return None, [Problem(display, 1, 1, "Y003", "file is empty")]
+    builder = _Builder(display)
+    try:
+        data = builder.build(node, (), 0)
+    except _Stop as stop:
+        return None, builder.problems + [stop.problem]
+    except RecursionError:
+        return None, [Problem(display, 1, 1, "Y007", "nesting too deep")]
+    return Doc(display, data, builder.marks, builder.keymarks), builder.problems
+
+
+def load_file(path: str | os.PathLike, display: str | None = None
+              ) -> tuple[Doc | None, list[Problem]]:
+    """Read and parse a YAML file; never raises for what is wrong with the file."""
+    display = display or os.fspath(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except IsADirectoryError:
+        return None, [Problem(display, 1, 1, "Y009", "is a folder, not a YAML file")]
+    except FileNotFoundError:
+        kind = "broken symbolic link" if os.path.islink(path) else "no such file"
+        return None, [Problem(display, 1, 1, "Y009", kind)]
+    except OSError as exc:
+        return None, [Problem(display, 1, 1, "Y009", f"cannot read: {exc.strerror}")]
+    if len(raw) > MAX_BYTES:
+        return None, [Problem(display, 1, 1, "Y006",
+                              f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")]
+    text, problem = _decode(raw, display)
+    if problem:
+        return None, [problem]
+    return load_text(text, display)

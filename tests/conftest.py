@@ -1,0 +1,82 @@
+"""Shared test helpers: a CLI runner that fails on crashes, temp workspaces, golden files."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from riskkit.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+SETTINGS = """\
+name: Test Co
+matrix: 5x5
+appetite: medium
+review_days: {critical: 30, high: 90, medium: 180, low: 365}
+drill_days: {critical: 90, high: 180, medium: 365}
+roles:
+  ic: {title: Incident commander, contact: "#inc"}
+  sre: {title: SRE on-call, pager: sre-oncall}
+  dba: {title: Database on-call}
+  comms: {title: Communications lead}
+"""
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite the golden files from the current output.")
+
+
+@pytest.fixture
+def run():
+    """Run riskkit in-process: ``run("-C", dir, "validate")`` -> click Result.
+
+    ``catch_exceptions=False`` so a crash fails the test instead of passing as exit 1.
+    """
+    def invoke(*args, input=None, env=None):
+        runner = CliRunner()
+        return runner.invoke(cli, [str(a) for a in args], input=input, env=env,
+                             catch_exceptions=False)
+    return invoke
+
+
+@pytest.fixture
+def make_ws(tmp_path):
+    """Build a workspace from ``{relative path: YAML text}``; riskkit.yaml defaults to SETTINGS."""
+    def build(files: dict[str, str] | None = None, settings: str | None = SETTINGS,
+              root: Path | None = None) -> Path:
+        root = root or tmp_path / "ws"
+        root.mkdir(parents=True, exist_ok=True)
+        if settings is not None:
+            (root / "riskkit.yaml").write_text(settings)
+        for rel, text in (files or {}).items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(text, bytes):
+                path.write_bytes(text)
+            else:
+                path.write_text(textwrap.dedent(text))
+        return root
+    return build
+
+
+@pytest.fixture
+def golden(request):
+    """Compare text with ``tests/golden/NAME``; ``pytest --update-golden`` rewrites it."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update or not path.exists():
+            if not update:
+                pytest.fail(f"golden file {name} is missing; run pytest --update-golden")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        assert text == path.read_text(), f"output differs from golden file {name}"
+    return check
