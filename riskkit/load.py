@@ -6,6 +6,7 @@ runbooks (declared on either side, merged).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,12 @@ class Loaded:
     runbooks: list[Runbook] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     links: set[tuple[str, str]] = field(default_factory=set)  # (risk id, runbook id)
+    drills: list = field(default_factory=list)
+
+    def measured(self, runbook_id: str) -> dict:
+        from .drills import measured_minutes
+
+        return measured_minutes(self.drills, runbook_id)
 
     def risk(self, risk_id: str) -> Risk:
         for risk in self.risks:
@@ -61,10 +68,16 @@ def classify(ws: Workspace, path: Path) -> str:
     return {"runbooks": "runbook", "drills": "drill"}.get(top, "risk")
 
 
-def load(ws: Workspace, extra: list[Path] = ()) -> Loaded:
-    """Load and check every file of the workspace (and ``extra`` files given by the user)."""
+def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) -> Loaded:
+    """Load and check every file of the workspace (and ``extra`` files given by the user).
+
+    ``as_of`` is "today" for checks that depend on it (a drill cannot be in the future).
+    """
+    from .drills import load_drill
+
     loaded = Loaded(ws)
-    files = {"risk": ws.files("risks"), "runbook": ws.files("runbooks")}
+    files = {"risk": ws.files("risks"), "runbook": ws.files("runbooks"),
+             "drill": ws.files("drills")}
     seen = {p.resolve() for group in files.values() for p in group}
     for path in extra:
         if path.resolve() not in seen:
@@ -95,6 +108,17 @@ def load(ws: Workspace, extra: list[Path] = ()) -> Loaded:
             runbook_ids.append((ident, doc.path, *doc.at(("id",))))
         if runbook is not None:
             loaded.runbooks.append(runbook)
+    by_id = {r.id: r for r in loaded.runbooks}
+    for path in files["drill"]:
+        doc, problems = load_file(path, ws.rel(path))
+        loaded.problems += problems
+        if doc is None:
+            continue
+        drill, problems = load_drill(doc, by_id, as_of or dt.date.today())
+        loaded.problems += problems
+        if drill is not None:
+            loaded.drills.append(drill)
+    loaded.drills.sort(key=lambda d: (d.date, d.file))
     loaded.problems += duplicate_ids(risk_ids, "risk", "R001")
     loaded.problems += duplicate_ids(runbook_ids, "runbook", "B008")
     _link(loaded, {i for i, *_ in risk_ids}, {i for i, *_ in runbook_ids})

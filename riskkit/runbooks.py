@@ -135,6 +135,7 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
                         f"step '{step['id']}': {key} '{step[key]}' is not a defined role"
                         f"{_hint(step[key], all_roles)} (define it under roles: in riskkit.yaml)")
     problems += _check_inputs(doc, rb, data.get("inputs", {}))
+    problems += _check_templates(doc, rb, data)
     steps = tuple(
         Step(id=s["id"], title=s["title"], role=s.get("role"), needs=tuple(s.get("needs", [])),
              minutes=s.get("minutes"), do=s.get("do", ""), run=s.get("run", ""),
@@ -186,6 +187,32 @@ def _check_inputs(doc: Doc, rb: str, inputs: dict) -> list[Problem]:
                 problems.append(doc.problem(("inputs", name, "default"), "B007",
                                             f"{rb}: input '{name}': default {default!r} does not "
                                             f"match its pattern {spec['pattern']}"))
+    return problems
+
+
+def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
+    """Text fields must parse as Jinja and use only declared inputs: a plan must never
+    meet an unknown name in the middle of an incident."""
+    from .render import template_variables
+
+    declared = set(data.get("inputs", {}))
+    fields = [(("title",), data["title"])]
+    fields += [(("inputs", name, "default"), spec["default"])
+               for name, spec in data.get("inputs", {}).items()
+               if isinstance(spec.get("default"), str)]
+    for i, step in enumerate(data["steps"]):
+        fields += [(("steps", i, key), step[key]) for key in TEXT_FIELDS if key in step]
+    problems = []
+    for path, text in fields:
+        if "{" not in text:
+            continue
+        names, error = template_variables(text)
+        if error:
+            problems.append(doc.problem(path, "B011", f"{rb}: {error}"))
+        for name in sorted(names - declared):
+            hint = _hint(name, declared)
+            problems.append(doc.problem(path, "B010", f"{rb}: uses '{{{{ {name} }}}}' but "
+                                        f"declares no input '{name}'{hint}"))
     return problems
 
 

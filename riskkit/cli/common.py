@@ -53,3 +53,43 @@ def emit(text: str, output: str | None) -> None:
 
 def use_color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def parse_vars(values: tuple[str, ...], vars_file: str | None) -> dict[str, str]:
+    """``--var K=V`` pairs (and a YAML ``--vars-file``) as a dict; the command line wins."""
+    from ..problems import ProblemsFound
+    from ..yamlload import load_file
+
+    out: dict[str, object] = {}
+    if vars_file:
+        doc, problems = load_file(vars_file)
+        if doc is not None and not isinstance(doc.data, dict):
+            problems = problems + [doc.problem((), "S102", "a vars file holds a mapping of "
+                                               "input names to values")]
+        if problems:
+            raise ProblemsFound(problems)
+        out.update({str(k): v for k, v in doc.data.items()})
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--var")
+        out[name.strip()] = value
+    return out
+
+
+vars_options = [
+    click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+                 help="Set an input of the runbook (repeatable)."),
+    click.option("--vars-file", type=click.Path(dir_okay=False, exists=True),
+                 help="A YAML file of input values."),
+]
+
+
+def with_vars(func):
+    for option in reversed(vars_options):
+        func = option(func)
+    return func
+
+
+paper_option = click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4",
+                            show_default=True, help="Paper size of the HTML print stylesheet.")

@@ -6,14 +6,14 @@ import click
 
 from ..problems import ConfigError, ProblemsFound
 from . import EXIT_PROBLEMS, cli
-from .common import emit, format_option, output_option, use_color, workspace
+from .common import as_of_option, emit, format_option, output_option, use_color, workspace
 
 
-def load_clean(ctx: click.Context):
+def load_clean(ctx: click.Context, as_of=None):
     """The loaded workspace; its errors stop the command (exit 1), warnings do not."""
     from ..load import load
 
-    loaded = load(workspace(ctx))
+    loaded = load(workspace(ctx), as_of=as_of)
     errors = [p for p in loaded.problems if p.is_error]
     if errors:
         raise ProblemsFound(errors)
@@ -38,8 +38,9 @@ def init(directory: str, name: str | None) -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @format_option("text", "json", "github", "auto", default="auto")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@as_of_option
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool) -> None:
+def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool, as_of) -> None:
     """Check every file (or just PATHS) against the schemas and each other.
 
     Reports every problem in one run as path:line:col: CODE message. Exit status 0 when
@@ -63,13 +64,14 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool)
             click.echo(PROBLEM_FORMATS[fmt](exc.problems), nl=False)
         raise
     files = expand(list(paths))
-    loaded = load(ws, files)
+    loaded = load(ws, files, as_of=as_of)
     problems = filter_problems(loaded.problems, ws, list(paths))
     click.echo(PROBLEM_FORMATS[fmt](problems), nl=False)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if fmt == "text":
-        summary = (f"{len(loaded.risks)} risks, {len(loaded.runbooks)} runbooks: "
+        summary = (f"{len(loaded.risks)} risks, {len(loaded.runbooks)} runbooks, "
+                   f"{len(loaded.drills)} drills: "
                    f"{errors} error(s), {warnings} warning(s)")
         click.echo(summary, err=True)
     if errors or (strict and warnings):

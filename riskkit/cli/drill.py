@@ -1,0 +1,143 @@
+"""Drill commands: plan, checklist, record."""
+
+from __future__ import annotations
+
+import click
+
+from . import cli
+from .common import (as_of_option, emit, format_option, output_option, paper_option,
+                     parse_vars, today, with_vars, workspace)
+
+
+@cli.group()
+def drill() -> None:
+    """Drills: which runbooks to exercise, checklists for the room, and their results."""
+
+
+def _next_quarter(day) -> str:
+    from ..drills import quarter_of
+
+    year, q = day.year, (day.month - 1) // 3 + 1
+    return quarter_of(day.replace(year=year + (q == 4), month=1 if q == 4 else 3 * q + 1, day=1))
+
+
+@drill.command("plan")
+@click.option("--quarter", metavar="YYYYQN", help="The quarter to plan (default: the next one).")
+@click.option("--max", "limit", type=click.IntRange(min=1), help="At most N runbooks.")
+@format_option("table", "json", "md")
+@output_option
+@as_of_option
+@click.pass_context
+def plan_(ctx, quarter, limit, fmt, output, as_of) -> None:
+    """The runbooks due for a drill in a quarter: riskiest, then stalest, first.
+
+    A runbook needs drills when a risk it answers is at a level with a drill_days interval
+    in riskkit.yaml; it is due when never drilled, or when its last drill will be older
+    than that interval by the end of the quarter.
+    """
+    from ..drills import plan
+    from ..output import markdown_table, table, to_json
+    from .register import load_clean
+
+    quarter = quarter or _next_quarter(today(as_of))
+    loaded = load_clean(ctx, as_of)
+    due = plan(loaded, quarter)[:limit]
+    if fmt == "json":
+        emit(to_json({"quarter": quarter, "due": due}), output)
+        return
+    rows = [[d["rank"], d["runbook"], d["level"], d["last_drill"] or "never", d["reason"]]
+            for d in due]
+    headers = ["#", "runbook", "level", "last drill", "why"]
+    if fmt == "md":
+        emit(f"## Drills due in {quarter}\n\n" + markdown_table(rows, headers), output)
+    else:
+        text = table(rows, headers) if rows else "nothing is due\n"
+        emit(f"Drills due in {quarter}: {len(due)}\n\n{text}", output)
+
+
+@drill.command()
+@click.argument("runbook_ids", nargs=-1, metavar="[ID]...")
+@click.option("--quarter", metavar="YYYYQN", help="Print the pack for the runbooks due then.")
+@with_vars
+@click.option("--scenario", "-s", metavar="S", help="The scenario to drill.")
+@click.option("--kind", type=click.Choice(["tabletop", "live", "game-day"]),
+              default="tabletop", show_default=True)
+@format_option("md", "html")
+@output_option
+@as_of_option
+@paper_option
+@click.pass_context
+def checklist(ctx, runbook_ids, quarter, variables, vars_file, scenario, kind, fmt, output,
+              as_of, paper) -> None:
+    """Printable drill checklists for runbook IDs, or for a quarter's plan (one pack).
+
+    Inputs given with --var are filled in; the others print as {name} for the room.
+
+    \b
+    riskkit drill checklist db-failover --scenario host-lost --format html -o drill.html
+    riskkit drill checklist --quarter 2027Q1 --format html -o pack.html
+    """
+    from ..documents import checklist_context, render_checklists
+    from ..drills import plan
+    from .register import load_clean
+
+    if bool(runbook_ids) == bool(quarter):
+        raise click.UsageError("give runbook IDs or --quarter, not both and not neither")
+    loaded = load_clean(ctx, as_of)
+    ws = loaded.workspace
+    if quarter:
+        runbook_ids = [d["runbook"] for d in plan(loaded, quarter)]
+        if not runbook_ids:
+            click.echo(f"riskkit: no runbook is due for a drill in {quarter}", err=True)
+    given = parse_vars(variables, vars_file)
+    contexts = [checklist_context(ws, loaded, loaded.runbook(rid), given, scenario,
+                                  today(as_of), kind, loaded.measured(rid))
+                for rid in runbook_ids]
+    emit(render_checklists(ws, contexts, fmt, paper), output)
+
+
+def _pairs(values, sep, what):
+    out = []
+    for item in values:
+        left, ok, right = item.partition(sep)
+        if not ok or not left or not right:
+            raise click.BadParameter(f"{item!r} is not {what}")
+        out.append((left.strip(), right.strip()))
+    return out
+
+
+@drill.command()
+@click.argument("runbook_id", metavar="RUNBOOK")
+@click.option("--date", "date_", required=True, metavar="DATE", help="When the drill ran.")
+@click.option("--kind", type=click.Choice(["tabletop", "live", "game-day"]), required=True)
+@click.option("--outcome", type=click.Choice(["pass", "partial", "fail"]), required=True)
+@click.option("--scenario", "-s", metavar="S", help="The scenario drilled.")
+@click.option("--minutes", multiple=True, metavar="STEP=N", help="Minutes a step took.")
+@click.option("--participant", multiple=True, metavar="NAME:ROLE", help="Who took part.")
+@click.option("--finding", multiple=True, metavar="TITLE[|OWNER[|DUE]]",
+              help="A finding to follow up.")
+@click.option("--commit", help="The runbook commit drilled (default: its last commit).")
+@as_of_option
+@click.pass_context
+def record(ctx, runbook_id, date_, kind, outcome, scenario, minutes, participant, finding,
+           commit, as_of) -> None:
+    """Add a drill's results as a new file under drills/ (never overwrites).
+
+    \b
+    riskkit drill record db-failover --date 2026-11-20 --kind tabletop --outcome partial \\
+        --minutes promote=22 --minutes declare=4 --participant dana:ic \\
+        --finding "Replica lag alert missing|team-data|2027-01-31"
+    """
+    from ..recording import record_drill
+
+    steps = {}
+    for step, value in _pairs(minutes, "=", "STEP=MINUTES"):
+        try:
+            steps[step] = float(value) if "." in value else int(value)
+        except ValueError:
+            raise click.BadParameter(f"{step}={value}: minutes must be a number",
+                                     param_hint="--minutes")
+    path = record_drill(workspace(ctx), runbook_id, date_, kind, outcome, scenario, steps,
+                        _pairs(participant, ":", "NAME:ROLE"), list(finding), commit,
+                        today(as_of))
+    click.echo(f"recorded {path}")

@@ -1,0 +1,166 @@
+"""Drills: records of runbooks exercised, the quarterly plan, and measured durations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from . import schemacheck
+from .problems import InputError, Problem
+from .yamlload import Doc
+
+
+@dataclass(frozen=True)
+class Drill:
+    runbook: str
+    date: dt.date
+    kind: str
+    outcome: str
+    scenario: str | None = None
+    commit: str | None = None
+    participants: tuple = ()
+    steps: dict = field(default_factory=dict, compare=False)
+    findings: tuple = ()
+    file: str = ""
+    line: int = 1
+    doc: Doc | None = field(default=None, compare=False, repr=False)
+
+
+def load_drill(doc: Doc, runbooks: dict, as_of: dt.date) -> tuple[Drill | None, list[Problem]]:
+    """Check a drill record against the schema and the runbook it names."""
+    data = doc.data
+    problems = schemacheck.check("drill", doc)
+    if problems:
+        return None, problems
+    name = data["runbook"]
+    subject = f"drill of {name} on {data['date']}"
+    runbook = runbooks.get(name)
+    if runbook is None:
+        from .load import _hint
+
+        problems.append(doc.problem(("runbook",), "D001",
+                                    f"{subject}: unknown runbook '{name}'{_hint(name, runbooks)}"))
+    else:
+        ids = [s.id for s in runbook.steps]
+        for step_id in data.get("steps", {}):
+            if step_id not in ids:
+                from .load import _hint
+
+                problems.append(doc.problem(("steps", step_id), "D002",
+                                            f"{subject}: unknown step '{step_id}'"
+                                            f"{_hint(step_id, ids)}", key=True))
+        scenario = data.get("scenario")
+        if scenario and scenario not in runbook.scenarios:
+            problems.append(doc.problem(("scenario",), "D004",
+                                        f"{subject}: unknown scenario '{scenario}'"))
+    date = dt.date.fromisoformat(data["date"])
+    if date > as_of:
+        problems.append(doc.problem(("date",), "D003", f"{subject}: the date is after "
+                                    f"{as_of.isoformat()} (a drill record is of the past)"))
+    if problems:
+        return None, problems
+    return Drill(
+        runbook=name, date=date, kind=data["kind"], outcome=data["outcome"],
+        scenario=data.get("scenario"), commit=data.get("commit"),
+        participants=tuple((p["name"], p["role"]) for p in data.get("participants", [])),
+        steps=dict(data.get("steps", {})), findings=tuple(data.get("findings", [])),
+        file=doc.path, line=doc.at()[0], doc=doc,
+    ), []
+
+
+def measured_minutes(drills: list[Drill], runbook_id: str) -> dict[str, float]:
+    """The median minutes each step took across the drills of ``runbook_id``."""
+    samples: dict[str, list[float]] = {}
+    for drill in drills:
+        if drill.runbook != runbook_id:
+            continue
+        for step_id, result in drill.steps.items():
+            if result.get("minutes") is not None:
+                samples.setdefault(step_id, []).append(result["minutes"])
+    return {k: _clean(statistics.median(v)) for k, v in sorted(samples.items())}
+
+
+def _clean(value: float):
+    return int(value) if float(value).is_integer() else round(value, 1)
+
+
+def parse_quarter(text: str) -> tuple[dt.date, dt.date]:
+    """``2027Q1`` -> (2027-01-01, 2027-03-31)."""
+    match = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text.strip())
+    if not match:
+        raise InputError(f"'{text}' is not a quarter (write it like 2027Q1)")
+    year, q = int(match.group(1)), int(match.group(2))
+    start = dt.date(year, 3 * q - 2, 1)
+    end = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def last_drills(drills: list[Drill]) -> dict[str, Drill]:
+    out: dict[str, Drill] = {}
+    for drill in sorted(drills, key=lambda d: (d.date, d.file)):
+        out[drill.runbook] = drill
+    return out
+
+
+def plan(loaded, quarter: str) -> list[dict]:
+    """The runbooks due for a drill in ``quarter``, riskiest then stalest first, with why.
+
+    A runbook needs drills when a linked risk's level has a ``drill_days`` interval; it is
+    due when it was never drilled, or its last drill will be older than the interval by the
+    quarter's end.
+    """
+    ws = loaded.workspace
+    start, end = parse_quarter(quarter)
+    last = last_drills([d for d in loaded.drills if d.date <= end])
+    due = []
+    for runbook in loaded.runbooks:
+        risks = loaded.risks_of(runbook.id)
+        needing = [r for r in risks if r.level.id in ws.drill_days and r.status != "closed"]
+        if not needing:
+            continue
+        top = max(needing, key=lambda r: (r.level.rank, r.rating.score))
+        interval = min(ws.drill_days[r.level.id] for r in needing)
+        previous = last.get(runbook.id)
+        if previous is None:
+            age, reason = None, (f"never drilled; linked to {top.level.id} {top.id} "
+                                 f"(drill every {interval} days)")
+        else:
+            age = (end - previous.date).days
+            if age < interval:
+                continue
+            reason = (f"last drilled {previous.date.isoformat()} ({previous.outcome}), "
+                      f"{age} days before {quarter} ends; {top.level.id} {top.id} needs a "
+                      f"drill every {interval} days")
+        due.append({
+            "runbook": runbook.id, "title": runbook.title, "severity": runbook.severity or None,
+            "level": top.level.id, "level_rank": top.level.rank, "risk": top.id,
+            "risks": [r.id for r in risks], "interval_days": interval,
+            "last_drill": previous.date.isoformat() if previous else None,
+            "last_outcome": previous.outcome if previous else None,
+            "days_since": age, "reason": reason, "file": runbook.file,
+        })
+    due.sort(key=lambda d: (-d["level_rank"], d["last_drill"] is not None,
+                            d["last_drill"] or "", d["runbook"]))
+    for rank, item in enumerate(due, 1):
+        item["rank"] = rank
+        del item["level_rank"]
+    return due
+
+
+def parse_finding(text: str) -> dict:
+    """``TITLE[|OWNER[|DUE]]`` -> a finding record."""
+    parts = [p.strip() for p in text.split("|")]
+    finding = {"title": parts[0]}
+    if len(parts) > 1 and parts[1]:
+        finding["owner"] = parts[1]
+    if len(parts) > 2 and parts[2]:
+        finding["due"] = parts[2]
+    if len(parts) > 3 or not parts[0]:
+        raise InputError(f"--finding {text!r}: write TITLE, TITLE|OWNER or TITLE|OWNER|DUE")
+    return finding

@@ -1,0 +1,26 @@
+"""What git knows about a file: the commit it was last changed in, and whether it is dirty."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def file_version(root: Path, rel: str) -> str:
+    """``<short commit>``, ``<short commit> with uncommitted changes``, or ``not in git``."""
+    commit = _git(root, "log", "-1", "--format=%h", "--abbrev=12", "--", rel)
+    if commit is None or _git(root, "rev-parse", "--is-inside-work-tree") != "true":
+        return "not in git"
+    dirty = _git(root, "status", "--porcelain", "--", rel)
+    if not commit:
+        return "uncommitted changes"
+    return f"{commit} with uncommitted changes" if dirty else commit

@@ -1,0 +1,52 @@
+"""``drill record``: a new drill record, validated before it is written, never overwriting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import yaml
+
+from .drills import load_drill, parse_finding
+from .fsutil import write_atomic
+from .gitinfo import file_version
+from .load import load_runbook_only
+from .problems import ProblemsFound
+from .yamlload import load_text
+
+
+def record_drill(ws, runbook_id: str, date: str, kind: str, outcome: str,
+                 scenario: str | None, steps: dict, participants: list[tuple[str, str]],
+                 findings: list[str], commit: str | None, as_of: dt.date) -> str:
+    """Write ``drills/<date>-<runbook>.yaml`` (or -2, -3…); returns its workspace path."""
+    runbook = load_runbook_only(ws, runbook_id).runbooks[0]
+    if commit is None:
+        version = file_version(ws.root, runbook.file)
+        commit = version.split()[0] if version not in ("not in git", "uncommitted changes") \
+            else None
+    data: dict = {"runbook": runbook.id, "date": date, "kind": kind, "outcome": outcome}
+    if scenario:
+        data["scenario"] = scenario
+    if commit:
+        data["commit"] = commit
+    if participants:
+        data["participants"] = [{"name": n, "role": r} for n, r in participants]
+    if steps:
+        data["steps"] = {k: {"minutes": v} for k, v in steps.items()}
+    if findings:
+        data["findings"] = [parse_finding(f) for f in findings]
+    text = ("# yaml-language-server: $schema=../schemas/drill.schema.json\n"
+            + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    folder = ws.root / "drills"
+    name = f"{date}-{runbook.id}"
+    path = folder / f"{name}.yaml"
+    n = 2
+    while path.exists():
+        path, n = folder / f"{name}-{n}.yaml", n + 1
+    rel = ws.rel(path)
+    doc, problems = load_text(text, rel)
+    if doc is not None:
+        _, problems = load_drill(doc, {runbook.id: runbook}, as_of)
+    if problems:
+        raise ProblemsFound(problems)
+    write_atomic(path, text, exclusive=True)
+    return rel
