@@ -164,3 +164,9 @@ def parse_finding(text: str) -> dict:
     if len(parts) > 3 or not parts[0]:
         raise InputError(f"--finding {text!r}: write TITLE, TITLE|OWNER or TITLE|OWNER|DUE")
     return finding
+
+
+def next_quarter(day: dt.date) -> str:
+    """The quarter after the one ``day`` is in: 2026-11-26 -> 2027Q1."""
+    q = (day.month - 1) // 3 + 1
+    return f"{day.year + 1}Q1" if q == 4 else f"{day.year}Q{q + 1}"

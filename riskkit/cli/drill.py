@@ -14,13 +14,6 @@ def drill() -> None:
     """Drills: which runbooks to exercise, checklists for the room, and their results."""
 
 
-def _next_quarter(day) -> str:
-    from ..drills import quarter_of
-
-    year, q = day.year, (day.month - 1) // 3 + 1
-    return quarter_of(day.replace(year=year + (q == 4), month=1 if q == 4 else 3 * q + 1, day=1))
-
-
 @drill.command("plan")
 @click.option("--quarter", metavar="YYYYQN", help="The quarter to plan (default: the next one).")
 @click.option("--max", "limit", type=click.IntRange(min=1), help="At most N runbooks.")
@@ -35,11 +28,11 @@ def plan_(ctx, quarter, limit, fmt, output, as_of) -> None:
     in riskkit.yaml; it is due when never drilled, or when its last drill will be older
     than that interval by the end of the quarter.
     """
-    from ..drills import plan
+    from ..drills import next_quarter, plan
     from ..output import markdown_table, table, to_json
     from .register import load_clean
 
-    quarter = quarter or _next_quarter(today(as_of))
+    quarter = quarter or next_quarter(today(as_of))
     loaded = load_clean(ctx, as_of)
     due = plan(loaded, quarter)[:limit]
     if fmt == "json":

@@ -190,3 +190,71 @@ def schema(name: str, output: str | None) -> None:
     from ..schemacheck import schema_text
 
     emit(schema_text(name), output)
+
+
+@cli.command()
+@as_of_option
+@click.option("--strict", is_flag=True, help="Exit 1 when anything needs attention.")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND",
+              help="Only findings of this kind (repeatable).")
+@format_option("text", "json", "md", "github", "auto", default="auto")
+@output_option
+@click.pass_context
+def review(ctx, as_of, strict, kinds, fmt, output) -> None:
+    """What needs attention now: overdue reviews and drills, expired acceptances, risks
+    above appetite without treatment or runbook, and more.
+
+    \b
+    Kinds: review-overdue, acceptance-expired, acceptance-expiring, no-treatment,
+    no-runbook, treatment-overdue, drill-never, drill-overdue, finding-overdue,
+    eta-above-rto, runbook-unlinked.
+    """
+    import os
+
+    from ..output import github_line, markdown_table, to_json
+    from ..review import KINDS, review as find, summary
+    from .common import today
+
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise click.BadParameter(f"unknown kind {unknown[0]!r}; kinds: {', '.join(KINDS)}",
+                                 param_hint="--kind")
+    if fmt == "auto":
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    day = today(as_of)
+    loaded = load_clean(ctx, as_of)
+    findings = [f for f in find(loaded, day) if not kinds or f.kind in kinds]
+    if fmt == "json":
+        text = to_json({"as_of": day.isoformat(), "summary": summary(findings),
+                        "findings": [f.to_dict() for f in findings]})
+    elif fmt == "github":
+        text = "".join(github_line("warning", f.path, f.line, f.col, f.kind, f.message)
+                       for f in findings)
+    elif fmt == "md":
+        rows = [[f.kind, f.subject, f.owner, f.message, f"{f.path}:{f.line}"] for f in findings]
+        text = (f"## Needs attention as of {day.isoformat()}\n\n"
+                + markdown_table(rows, ["kind", "subject", "owner", "finding", "where"]))
+    else:
+        text = "".join(f"{f.path}:{f.line}:{f.col}: {f.kind} [{f.owner}] {f.message}\n"
+                       for f in findings)
+        counts = ", ".join(f"{n} {k}" for k, n in summary(findings).items())
+        text += f"\n{len(findings)} finding(s) as of {day.isoformat()}" + \
+            (f": {counts}\n" if counts else "\n")
+    emit(text, output)
+    if strict and findings:
+        ctx.exit(EXIT_PROBLEMS)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The HTML file to write (atomically).")
+@as_of_option
+@click.pass_context
+def report(ctx, output, as_of) -> None:
+    """A self-contained HTML report: heat maps, the register, what needs attention,
+    next quarter's drills, and each runbook's ETA against its risks' RTO."""
+    from ..report import render_report
+    from .common import today
+
+    loaded = load_clean(ctx, as_of)
+    emit(render_report(loaded, today(as_of)), output)

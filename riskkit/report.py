@@ -1,0 +1,67 @@
+"""``riskkit report``: one self-contained HTML page for the ops lead and management."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import __version__, graph
+from .drills import next_quarter, plan as drill_plan
+from .heatmap import heatmap, heatmap_svg
+from .render import render_template
+from .review import KINDS, review, summary
+
+
+def report_context(loaded, as_of: dt.date) -> dict:
+    ws = loaded.workspace
+    risks = loaded.risks
+    findings = review(loaded, as_of)
+    quarter = next_quarter(as_of)
+    levels = [{"id": lv.id, "name": lv.name, "color": lv.color,
+               "count": sum(r.level.id == lv.id for r in risks),
+               "residual": sum((r.residual or r.rating).level.id == lv.id for r in risks)}
+              for lv in reversed(ws.matrix.levels)]
+    runbooks = []
+    for rb in loaded.runbooks:
+        eta = graph.plan(rb.nodes()).eta_minutes
+        linked = loaded.risks_of(rb.id)
+        rtos = [r.rto_minutes for r in linked if r.rto_minutes is not None]
+        runbooks.append({"id": rb.id, "title": rb.title, "severity": rb.severity,
+                         "steps": len(rb.steps), "eta_minutes": eta,
+                         "rto_minutes": min(rtos) if rtos else None,
+                         "within": (eta <= min(rtos)) if rtos else None,
+                         "risks": [r.id for r in linked]})
+    return {
+        "org": ws.name,
+        "as_of": as_of.isoformat(),
+        "matrix": ws.matrix.name,
+        "appetite": ws.appetite.id if ws.appetite else None,
+        "totals": {
+            "risks": len(risks),
+            "open": sum(r.status in ("open", "mitigating") for r in risks),
+            "above_appetite": sum(ws.above_appetite(r.level) for r in risks
+                                  if r.status != "closed"),
+            "accepted": sum(r.status == "accepted" for r in risks),
+            "runbooks": len(loaded.runbooks),
+            "drills": len(loaded.drills),
+            "findings": len(findings),
+        },
+        "levels": levels,
+        "heatmap_current": heatmap_svg(heatmap(ws.matrix, risks), "Current ratings"),
+        "heatmap_residual": heatmap_svg(heatmap(ws.matrix, risks, residual=True),
+                                        "Residual ratings"),
+        "risks": [r.to_dict(ws.above_appetite(r.level)) | {"color": r.level.color,
+                                                            "level_name": r.level.name}
+                  for r in risks],
+        "findings": [f.to_dict() | {"label": KINDS[f.kind]} for f in findings],
+        "finding_counts": [{"kind": k, "label": KINDS[k], "count": n}
+                           for k, n in summary(findings).items()],
+        "quarter": quarter,
+        "drills_due": drill_plan(loaded, quarter),
+        "runbooks": runbooks,
+        "riskkit_version": __version__,
+    }
+
+
+def render_report(loaded, as_of: dt.date) -> str:
+    return render_template(loaded.workspace.root, "report.html.j2",
+                           report_context(loaded, as_of))
