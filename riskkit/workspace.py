@@ -9,7 +9,7 @@ from pathlib import Path
 from . import matrix as matrix_mod
 from . import schemacheck
 from .problems import ConfigError, Problem
-from .yamlload import Doc, load_file
+from .yamlload import Doc, load_bytes, load_file
 
 SETTINGS = "riskkit.yaml"
 FOLDERS = ("risks", "runbooks", "drills")
@@ -82,10 +82,23 @@ def open_workspace(start: str | os.PathLike | None = None) -> Workspace:
     return _build(root, doc)
 
 
-def _build(root: Path, doc: Doc) -> Workspace:
+def _read_disk(root: Path):
+    def read(rel: str) -> bytes | None:
+        path = root / rel
+        return path.read_bytes() if path.is_file() else None
+    return read
+
+
+def build_workspace(root: Path, doc: Doc, read=None) -> Workspace:
+    """A workspace from its parsed settings; ``read(rel) -> bytes | None`` reads other
+    files of it (a matrix file), from disk by default or from a git revision."""
+    return _build(root, doc, read or _read_disk(root))
+
+
+def _build(root: Path, doc: Doc, read=None) -> Workspace:
     data = doc.data
     problems: list[Problem] = []
-    matrix, matrix_problems = _matrix(root, doc)
+    matrix, matrix_problems = _matrix(doc, read or _read_disk(root))
     problems += matrix_problems
     appetite = None
     review_days: dict[str, int] = {}
@@ -114,7 +127,7 @@ def _build(root: Path, doc: Doc) -> Workspace:
                      drill_days, roles, doc)
 
 
-def _matrix(root: Path, doc: Doc) -> tuple[matrix_mod.Matrix | None, list[Problem]]:
+def _matrix(doc: Doc, read) -> tuple[matrix_mod.Matrix | None, list[Problem]]:
     spec = doc.data.get("matrix", "5x5")
     if isinstance(spec, dict):
         problems = schemacheck.check("matrix", doc, ("matrix",))
@@ -124,10 +137,10 @@ def _matrix(root: Path, doc: Doc) -> tuple[matrix_mod.Matrix | None, list[Proble
     if spec in matrix_mod.PRESETS:
         return matrix_mod.preset(spec), []
     if spec.endswith((".yaml", ".yml", ".json")) or "/" in spec:
-        path = root / spec
-        if not path.is_file():
+        raw = read(spec)
+        if raw is None:
             return None, [doc.problem(("matrix",), "M001", f"matrix file '{spec}' not found")]
-        mdoc, problems = load_file(path, spec)
+        mdoc, problems = load_bytes(raw, spec)
         if mdoc is None:
             return None, problems
         problems = schemacheck.check("matrix", mdoc)

@@ -227,6 +227,11 @@ def load_file(path: str | os.PathLike, display: str | None = None
         return None, [Problem(display, 1, 1, "Y009", kind)]
     except OSError as exc:
         return None, [Problem(display, 1, 1, "Y009", f"cannot read: {exc.strerror}")]
+    return load_bytes(raw, display)
+
+
+def load_bytes(raw: bytes, display: str) -> tuple[Doc | None, list[Problem]]:
+    """Parse a file's bytes (from disk or a git object)."""
     if len(raw) > MAX_BYTES:
         return None, [Problem(display, 1, 1, "Y006",
                               f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")]

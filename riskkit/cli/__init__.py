@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
 from . import register as _register  # noqa: E402,F401  (commands register themselves)
 from . import runbook as _runbook  # noqa: E402,F401
 from . import drill as _drill  # noqa: E402,F401
+from . import git as _git  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

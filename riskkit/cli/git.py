@@ -1,0 +1,55 @@
+"""Git commands: diff and history."""
+
+from __future__ import annotations
+
+import click
+
+from . import cli
+from .common import emit, format_option, output_option, workspace
+
+
+@cli.command()
+@click.argument("revs", nargs=-1, metavar="[REV [REV]]")
+@format_option("text", "md", "json")
+@output_option
+@click.pass_context
+def diff(ctx, revs, fmt, output) -> None:
+    """What changed in the register and runbooks between git revisions.
+
+    \b
+    riskkit diff                 HEAD against the working tree
+    riskkit diff main            main against the working tree
+    riskkit diff main HEAD       (or main..HEAD) between two commits
+    riskkit diff main.. --format md   a pull-request comment
+
+    Files are read from git objects, so nothing is checked out; renamed files are
+    matched by risk id, and each revision is scored on its own matrix.
+    """
+    from ..diff import diff as compute, diff_md, diff_text
+    from ..output import to_json
+
+    if len(revs) > 2:
+        raise click.UsageError("give at most two revisions")
+    data = compute(workspace(ctx).root, tuple(revs))
+    emit({"json": to_json, "md": diff_md, "text": diff_text}[fmt](data), output)
+
+
+@cli.command()
+@click.argument("risk_id", metavar="RISK-ID")
+@click.option("--since", metavar="DATE", help="Only commits since DATE.")
+@format_option("text", "json", "svg")
+@output_option
+@click.pass_context
+def history(ctx, risk_id, since, fmt, output) -> None:
+    """A risk's rating over the commits that changed it."""
+    from ..history import history as compute, history_svg, history_text
+    from ..output import to_json
+
+    ws = workspace(ctx)
+    data = compute(ws.root, risk_id, since)
+    if fmt == "json":
+        emit(to_json(data), output)
+    elif fmt == "svg":
+        emit(history_svg(data, list(ws.matrix.levels)), output)
+    else:
+        emit(history_text(data), output)

@@ -1,0 +1,155 @@
+"""Reading a workspace as it was at a git revision, without a checkout.
+
+Blobs are read through one ``git cat-file --batch`` process; the files are parsed and
+checked with the same loaders as the working tree, each revision with its own matrix.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .problems import ConfigError
+from .register import Risk, entries, load_risk
+from .runbooks import Runbook, load_runbook
+from .workspace import SETTINGS, Workspace, build_workspace
+from .yamlload import load_bytes
+
+WORKTREE = None  # the revision that means "the files on disk"
+
+
+def git(root: Path, *args: str, check: bool = True) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              timeout=60)
+    except FileNotFoundError:
+        raise ConfigError("git is not installed")
+    if check and done.returncode != 0:
+        raise ConfigError(f"git {' '.join(args[:2])}: {done.stderr.strip() or 'failed'}")
+    return done.stdout
+
+
+class Repo:
+    """A git repository holding the workspace at ``prefix`` (relative to the top level)."""
+
+    def __init__(self, ws_root: Path):
+        self.ws_root = ws_root
+        out = subprocess.run(["git", "-C", str(ws_root), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise ConfigError(f"{ws_root} is not in a git repository (riskkit diff and history "
+                              "read the register's git history)")
+        self.top = Path(out.stdout.strip()).resolve()
+        rel = ws_root.resolve().relative_to(self.top).as_posix()
+        self.prefix = "" if rel == "." else rel + "/"
+        self._batch = None
+
+    def resolve(self, rev: str) -> str:
+        out = subprocess.run(["git", "-C", str(self.top), "rev-parse", "--verify", "--quiet",
+                              f"{rev}^{{commit}}"], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise ConfigError(f"unknown revision '{rev}'")
+        return out.stdout.strip()
+
+    def files(self, commit: str, folders=("risks", "runbooks")) -> list[str]:
+        """Workspace-relative paths of the YAML files under ``folders`` at ``commit``."""
+        paths = [self.prefix + f for f in folders]
+        out = git(self.top, "ls-tree", "-r", "--name-only", commit, "--", *paths)
+        return sorted(p[len(self.prefix):] for p in out.splitlines()
+                      if p.endswith((".yaml", ".yml")))
+
+    def read(self, commit: str, rel: str) -> bytes | None:
+        """A file's bytes at ``commit``, or None when it is not there."""
+        if self._batch is None:
+            self._batch = subprocess.Popen(["git", "-C", str(self.top), "cat-file", "--batch"],
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._batch.stdin.write(f"{commit}:{self.prefix}{rel}\n".encode())
+        self._batch.stdin.flush()
+        header = self._batch.stdout.readline().split()
+        if len(header) < 3 or header[1] != b"blob":
+            return None
+        data = self._batch.stdout.read(int(header[2]))
+        self._batch.stdout.read(1)  # the newline after each object
+        return data
+
+    def close(self) -> None:
+        if self._batch is not None:
+            self._batch.stdin.close()
+            self._batch.wait()
+            self._batch = None
+
+    def log(self, paths: list[str], since: str | None = None) -> list[dict]:
+        """Commits that touched ``paths``, oldest first."""
+        args = ["log", "--reverse", "--format=%H%x1f%h%x1f%ad%x1f%an%x1f%s", "--date=short"]
+        if since:
+            args.append(f"--since={since}")
+        out = git(self.top, *args, "--", *[self.prefix + p for p in paths])
+        commits = []
+        for line in out.splitlines():
+            full, short, date, author, subject = line.split("\x1f")
+            commits.append({"commit": full, "short": short, "date": date, "author": author,
+                            "subject": subject})
+        return commits
+
+
+@dataclass
+class Snapshot:
+    """The register and runbooks at one revision (or the working tree)."""
+
+    label: str
+    workspace: Workspace
+    risks: dict[str, Risk] = field(default_factory=dict)
+    runbooks: dict[str, Runbook] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # files with problems, left out
+
+
+def snapshot(repo: Repo, commit: str | None, label: str, only_risk: str | None = None
+             ) -> Snapshot:
+    """Load the workspace at ``commit`` (None: the working tree)."""
+    root = repo.ws_root
+    if commit is WORKTREE:
+        def read(rel):
+            path = root / rel
+            return path.read_bytes() if path.is_file() else None
+        from .workspace import open_workspace
+
+        ws = open_workspace(root)
+        names = [ws.rel(p) for folder in ("risks", "runbooks") for p in ws.files(folder)]
+    else:
+        def read(rel):
+            return repo.read(commit, rel)
+        raw = read(SETTINGS)
+        if raw is None:
+            raise ConfigError(f"{SETTINGS} does not exist at {label}")
+        doc, problems = load_bytes(raw, f"{label}:{SETTINGS}")
+        if doc is None or not isinstance(doc.data, dict):
+            raise ConfigError(f"{SETTINGS} cannot be read at {label}", problems)
+        ws = build_workspace(root, doc, read)
+        names = repo.files(commit)
+    snap = Snapshot(label, ws)
+    needle = only_risk.encode() if only_risk else None
+    for rel in names:
+        raw = read(rel)
+        if raw is None or (needle is not None and needle not in raw):
+            continue
+        doc, problems = load_bytes(raw, rel)
+        if doc is None:
+            snap.skipped.append(rel)
+            continue
+        if rel.startswith("runbooks/"):
+            if only_risk:
+                continue
+            runbook, problems = load_runbook(doc, ws.roles)
+            if runbook is None:
+                snap.skipped.append(rel)
+            else:
+                snap.runbooks[runbook.id] = runbook
+            continue
+        for base in entries(doc, []):
+            risk, problems = load_risk(doc, base, ws.matrix)
+            if risk is None:
+                snap.skipped.append(rel)
+            else:
+                snap.risks[risk.id] = risk
+    return snap

@@ -1,0 +1,119 @@
+"""``riskkit history``: one risk's rating over the commits that changed it."""
+
+from __future__ import annotations
+
+from html import escape
+
+from .diff import RISK_FIELDS
+from .gitio import Repo, snapshot
+from .problems import InputError
+
+
+def _state(risk) -> dict | None:
+    if risk is None:
+        return None
+    return {"level": risk.level.id, "level_rank": risk.level.rank, "level_name": risk.level.name,
+            "color": risk.level.color, "score": risk.rating.score,
+            "likelihood": risk.rating.likelihood, "impact": risk.rating.impact,
+            "residual": risk.residual.to_dict() if risk.residual else None,
+            "file": risk.file, **{f: _plain(getattr(risk, f)) for f in RISK_FIELDS}}
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _what_changed(before: dict | None, after: dict | None) -> list[str]:
+    if before is None and after is not None:
+        return ["added"]
+    if after is None:
+        return ["removed"]
+    out = []
+    if (before["level"], before["score"]) != (after["level"], after["score"]):
+        out.append(f"rating {before['level']} {before['score']} -> {after['level']} "
+                   f"{after['score']}")
+    for key in ("residual", "file") + RISK_FIELDS:
+        if before[key] == after[key]:
+            continue
+        simple = all(isinstance(v, (str, int, type(None))) for v in (before[key], after[key]))
+        out.append(f"{key} {before[key]} -> {after[key]}" if simple and key != "title" else key)
+    return out
+
+
+def history(ws_root, risk_id: str, since: str | None = None) -> dict:
+    """Each commit where the risk's state changed, oldest first, with what changed."""
+    repo = Repo(ws_root)
+    try:
+        from .workspace import open_workspace
+
+        matrix = open_workspace(ws_root).settings_doc.data.get("matrix")
+        paths = ["risks", "riskkit.yaml"] + ([matrix] if isinstance(matrix, str)
+                                             and matrix.endswith((".yaml", ".yml")) else [])
+        entries = []
+        previous = None
+        for commit in repo.log(paths, since):
+            snap = snapshot(repo, commit["commit"], commit["short"], only_risk=risk_id)
+            state = _state(snap.risks.get(risk_id))
+            if state == previous:
+                continue
+            entries.append({**{k: commit[k] for k in ("date", "short", "author", "subject")},
+                            "commit": commit["commit"], "state": state,
+                            "changes": _what_changed(previous, state)})
+            previous = state
+    finally:
+        repo.close()
+    if not entries:
+        raise InputError(f"no commit{' since ' + since if since else ''} holds a risk "
+                         f"'{risk_id}'")
+    return {"id": risk_id, "since": since, "entries": entries}
+
+
+def history_text(data: dict) -> str:
+    lines = [f"{data['id']}: {len(data['entries'])} change(s)"]
+    for e in data["entries"]:
+        s = e["state"]
+        rating = f"{s['level']:<9} {s['score']:>3}" if s else f"{'-':<9} {'-':>3}"
+        lines.append(f"{e['date']}  {e['short']}  {rating}  {e['author']}: "
+                     f"{'; '.join(e['changes'])}  ({e['subject']})")
+    return "\n".join(lines) + "\n"
+
+
+def history_svg(data: dict, levels: list) -> str:
+    """A small step chart of the level over the commits (levels lowest first)."""
+    entries = data["entries"]
+    step, left, top, band = 70, 90, 30, 26
+    width = left + max(1, len(entries)) * step + 30
+    height = top + len(levels) * band + 50
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+           f"<title>{escape(data['id'])}: level over time</title>",
+           f'<text x="{left}" y="18" font-size="13" font-weight="bold">'
+           f"{escape(data['id'])}: level over time</text>"]
+    rank_y = {}
+    for i, level in enumerate(levels):
+        y = top + (len(levels) - 1 - i) * band
+        rank_y[i] = y + band / 2
+        out.append(f'<rect x="{left}" y="{y}" width="{width - left - 20}" height="{band}" '
+                   f'fill="{level.color}" fill-opacity="0.25"/>')
+        out.append(f'<text x="{left - 6}" y="{y + band / 2 + 4}" text-anchor="end">'
+                   f"{escape(level.name)}</text>")
+    points = []
+    for i, e in enumerate(entries):
+        x = left + i * step + step / 2
+        if e["state"] is not None:
+            y = rank_y[e["state"]["level_rank"]]
+            if points:
+                points.append((x, points[-1][1]))
+            points.append((x, y))
+            out.append(f'<circle cx="{x}" cy="{y}" r="4" fill="#263238"><title>'
+                       f"{escape(e['date'])} {escape(e['short'])}: {escape(e['state']['level'])} "
+                       f"{e['state']['score']}</title></circle>")
+        out.append(f'<text x="{x}" y="{height - 24}" text-anchor="middle" font-size="9">'
+                   f"{escape(e['date'])}</text>")
+        out.append(f'<text x="{x}" y="{height - 12}" text-anchor="middle" font-size="9" '
+                   f'fill="#555555">{escape(e["short"][:7])}</text>')
+    if len(points) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        out.append(f'<polyline points="{path}" fill="none" stroke="#263238" stroke-width="2"/>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
