@@ -45,10 +45,17 @@ def digraph(nodes: list[Node]):
 
 def cycles(nodes: list[Node]) -> list[list[str]]:
     """One cycle per tangled group of steps, each as step ids in dependency order."""
+    order = {node.id: i for i, node in enumerate(nodes)}
+    by_id = {node.id for node in nodes}
+    needs = {node.id: [n for n in node.needs if n in by_id] for node in nodes}
+    try:  # the common case, an acyclic runbook, needs no graph library
+        _topological(nodes, needs, order)
+        return []
+    except ValueError:
+        pass
     import networkx as nx
 
     graph = digraph(nodes)
-    order = {node.id: i for i, node in enumerate(nodes)}
     found = []
     for component in nx.strongly_connected_components(graph):
         if len(component) == 1:
@@ -75,28 +82,30 @@ def plan(nodes: list[Node]) -> Plan:
         preds = needs[step_id]
         stage_of[step_id] = 1 + max((stage_of[p] for p in preds), default=-1)
         best = None
-        for pred in preds:  # the latest-finishing need; first in file order on ties
-            if best is None or finish[pred] > finish[best]:
+        for pred in preds:  # the latest-finishing need; the first in the file on ties
+            if best is None or finish[pred] > finish[best] or (
+                    finish[pred] == finish[best] and order[pred] < order[best]):
                 best = pred
         via[step_id] = best
         finish[step_id] = (finish[best] if best else 0.0) + (by_id[step_id].minutes or 0)
     stages: list[list[str]] = [[] for _ in range(max(stage_of.values(), default=-1) + 1)]
     for step_id in sorted(stage_of, key=order.__getitem__):
         stages[stage_of[step_id]].append(step_id)
+    has_dependents = {p for preds in needs.values() for p in preds}
+    exits = [n.id for n in nodes if n.id not in has_dependents]
     path: list[str] = []
-    if finish:
-        end = max(finish, key=lambda s: (finish[s], -order[s]))
+    if finish:  # the path ends at an exit step, so unestimated closing steps stay on it
+        end = max(exits, key=lambda s: (finish[s], -order[s]))
         while end is not None:
             path.append(end)
             end = via[end]
         path.reverse()
-    has_dependents = {p for preds in needs.values() for p in preds}
     return Plan(
         stages=stages,
         critical_path=path,
         eta_minutes=_clean(finish[path[-1]]) if path else 0,
         entry=[n.id for n in nodes if not needs[n.id]],
-        exit=[n.id for n in nodes if n.id not in has_dependents],
+        exit=exits,
     )
 
 

@@ -46,12 +46,25 @@ class Loaded:
         raise InputError(f"unknown runbook '{runbook_id}'"
                          f"{_hint(runbook_id, [r.id for r in self.runbooks])}")
 
+    def _index(self) -> tuple[dict, dict, dict]:
+        key = (len(self.links), len(self.risks))
+        if getattr(self, "_indexed", None) != key:
+            by_runbook: dict[str, list[str]] = {}
+            by_risk: dict[str, list[str]] = {}
+            for risk_id, runbook_id in self.links:
+                by_runbook.setdefault(runbook_id, []).append(risk_id)
+                by_risk.setdefault(risk_id, []).append(runbook_id)
+            self._by = (by_runbook, by_risk, {r.id: r for r in self.risks})
+            self._indexed = key
+        return self._by
+
     def risks_of(self, runbook_id: str) -> list[Risk]:
-        ids = {r for r, b in self.links if b == runbook_id}
-        return sorted((r for r in self.risks if r.id in ids), key=sort_key)
+        by_runbook, _, risks = self._index()
+        return sorted((risks[i] for i in by_runbook.get(runbook_id, ()) if i in risks),
+                      key=sort_key)
 
     def runbooks_of(self, risk_id: str) -> list[str]:
-        return sorted(b for r, b in self.links if r == risk_id)
+        return sorted(self._index()[1].get(risk_id, ()))
 
 
 def _hint(word: str, options) -> str:
@@ -78,22 +91,16 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
     loaded = Loaded(ws)
     files = {"risk": ws.files("risks"), "runbook": ws.files("runbooks"),
              "drill": ws.files("drills")}
-    seen = {p.resolve() for group in files.values() for p in group}
+    seen = {p.resolve() for group in files.values() for p in group} if extra else set()
     for path in extra:
         if path.resolve() not in seen:
             files.setdefault(classify(ws, path), []).append(path)
     risk_ids, runbook_ids = [], []
-    for path in files["risk"]:
-        doc, problems = load_file(path, ws.rel(path))
+    for problems, found in _risk_files(ws, files["risk"]):
         loaded.problems += problems
-        if doc is None:
-            continue
-        for base in entries(doc, loaded.problems):
-            risk, problems = load_risk(doc, base, ws.matrix)
-            loaded.problems += problems
-            ident = _id_of(doc, base)
+        for ident, doc, where, risk in found:
             if ident is not None:
-                risk_ids.append((ident, doc.path, *doc.at(base + ("id",))))
+                risk_ids.append((ident, doc, where))
             if risk is not None:
                 loaded.risks.append(risk)
     for path in files["runbook"]:
@@ -105,7 +112,7 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
         loaded.problems += problems
         ident = _id_of(doc, ())
         if ident is not None:
-            runbook_ids.append((ident, doc.path, *doc.at(("id",))))
+            runbook_ids.append((ident, doc, ("id",)))
         if runbook is not None:
             loaded.runbooks.append(runbook)
     by_id = {r.id: r for r in loaded.runbooks}
@@ -126,6 +133,63 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
     loaded.runbooks.sort(key=lambda r: r.id)
     loaded.problems.sort()
     return loaded
+
+
+PARALLEL_FROM = 400  # files; below this a worker process costs more than it saves
+_WORKSPACE: Workspace | None = None  # handed to forked workers
+
+
+def _risk_file(ws: Workspace, path: Path) -> tuple[list[Problem], list[tuple]]:
+    """Problems of one risk file and, per risk in it, (id, doc, path of id, Risk|None)."""
+    doc, problems = load_file(path, ws.rel(path))
+    found = []
+    if doc is not None:
+        for base in entries(doc, problems):
+            risk, more = load_risk(doc, base, ws.matrix)
+            problems += more
+            found.append((_id_of(doc, base), doc, base + ("id",), risk))
+    return problems, found
+
+
+def _risk_chunk(paths: list[Path]) -> list[tuple]:
+    return [_risk_file(_WORKSPACE, p) for p in paths]
+
+
+def jobs() -> int:
+    """Worker processes for loading: RISKKIT_JOBS, else one per core (at most 8)."""
+    value = os.environ.get("RISKKIT_JOBS")
+    if value and value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else (os.cpu_count() or 1)))
+
+
+def _risk_files(ws: Workspace, paths: list[Path]) -> list[tuple]:
+    """Load risk files, in file order; big registers are parsed on every core.
+
+    Parsing is most of a cold run and each file stands alone, so worker processes
+    (forked, so they share what is already imported) take contiguous chunks and the
+    results are joined in order: the output is the same as a serial run.
+    """
+    workers = jobs()
+    if workers == 1 or len(paths) < PARALLEL_FROM:
+        return [_risk_file(ws, p) for p in paths]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform
+        return [_risk_file(ws, p) for p in paths]
+    global _WORKSPACE
+    _WORKSPACE = ws
+    size = -(-len(paths) // (workers * 4))
+    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return [result for chunk in pool.map(_risk_chunk, chunks) for result in chunk]
+    finally:
+        _WORKSPACE = None
 
 
 def _id_of(doc, base):
@@ -217,7 +281,12 @@ def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
         loaded.runbooks.append(runbook)
         break
     else:
-        ids = [p.stem for p in ws.files("runbooks")]
+        ids = []
+        for path in ws.files("runbooks"):  # only on this error path: read every id
+            doc, _ = load_file(path, ws.rel(path))
+            ident = _id_of(doc, ()) if doc is not None else None
+            if ident:
+                ids.append(ident)
         raise InputError(f"unknown runbook '{runbook_id}'{_hint(runbook_id, ids)}")
     runbook = loaded.runbooks[0]
     wanted = [r.encode("utf-8") for r in runbook.risks] + [needle]

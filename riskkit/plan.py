@@ -49,7 +49,8 @@ def view(runbook: Runbook, roles: dict, risks=(), scenario: str | None = None,
                 "do": step.do, "run": step.run, "verify": step.verify,
                 "rollback": step.rollback, "when": list(step.when),
                 "approval": step.approval, "irreversible": step.irreversible,
-                "stage": stage_of[sid], "critical": sid in critical, "line": step.line,
+                "stage": stage_of[sid], "critical": sid in critical,
+                "line": runbook.step_line(sid),
             })
     local = {k: v for k, v in runbook.roles.items()}
     used: dict[str, dict] = {}

@@ -37,10 +37,16 @@ class Risk:
     runbooks: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     file: str = ""
-    line: int = 1
-    col: int = 1
     doc: Doc | None = field(default=None, compare=False, repr=False)
     base: tuple = field(default=(), compare=False, repr=False)
+
+    @property
+    def line(self) -> int:
+        return self.at()[0]
+
+    @property
+    def col(self) -> int:
+        return self.at()[1]
 
     @property
     def level(self):
@@ -54,7 +60,7 @@ class Risk:
         return dt.date.fromisoformat(value) if value else None
 
     def at(self, *path) -> tuple[int, int]:
-        return self.doc.at(self.base + path) if self.doc else (self.line, self.col)
+        return self.doc.at(self.base + path) if self.doc else (1, 1)
 
     def to_dict(self, above_appetite: bool) -> dict:
         return {
@@ -147,7 +153,6 @@ def load_risk(doc: Doc, base: tuple, matrix: Matrix) -> tuple[Risk | None, list[
         seen.add(control["id"])
     if problems:
         return None, problems
-    line, col = doc.at(base)
     return Risk(
         id=data["id"], title=data["title"], owner=data["owner"], status=data["status"],
         rating=current, residual=residual, description=data.get("description", ""),
@@ -157,25 +162,26 @@ def load_risk(doc: Doc, base: tuple, matrix: Matrix) -> tuple[Risk | None, list[
         treatment=data.get("treatment"), acceptance=data.get("acceptance"),
         review=data.get("review"), rto_minutes=data.get("rto_minutes"),
         runbooks=tuple(data.get("runbooks", [])), tags=tuple(data.get("tags", [])),
-        file=doc.path, line=line, col=col, doc=doc, base=base,
+        file=doc.path, doc=doc, base=base,
     ), []
 
 
 def duplicate_ids(items, kind: str, code: str) -> list[Problem]:
     """A problem at every repeat of an id, naming where it was first defined.
 
-    ``items`` are (id, path, line, col) tuples in file order.
+    ``items`` are (id, doc, path to the id) tuples in file order; positions are looked up
+    only for the repeats.
     """
     first: dict[str, tuple] = {}
     problems = []
-    for ident, path, line, col in items:
+    for ident, doc, where in items:
         if ident in first:
-            fpath, fline, fcol = first[ident]
-            problems.append(Problem(path, line, col, code,
-                                    f"{ident}: duplicate {kind} id (first defined at "
-                                    f"{fpath}:{fline}:{fcol})"))
+            fdoc, fwhere = first[ident]
+            fline, fcol = fdoc.at(fwhere)
+            problems.append(doc.problem(where, code, f"{ident}: duplicate {kind} id (first "
+                                        f"defined at {fdoc.path}:{fline}:{fcol})"))
         else:
-            first[ident] = (path, line, col)
+            first[ident] = (doc, where)
     return problems
 
 

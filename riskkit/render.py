@@ -7,6 +7,7 @@ Built-in templates ship in the package; a workspace's ``templates/`` overrides t
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import traceback
 from pathlib import Path
@@ -15,6 +16,14 @@ from .problems import InputError, Problem, ProblemsFound
 from .runbooks import TEXT_FIELDS, Runbook
 
 FORMATS = {"md": "md", "html": "html", "txt": "txt"}
+
+
+@functools.lru_cache(maxsize=None)
+def _text_env():
+    return _sandbox()
+
+
+_SIMPLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 def _sandbox(undefined=None, autoescape=False, loader=None):
@@ -28,9 +37,13 @@ def _sandbox(undefined=None, autoescape=False, loader=None):
 
 def template_variables(text: str) -> tuple[set[str], str | None]:
     """The names a runbook text uses, or the syntax error that stops it parsing."""
+    if "{%" not in text and "{#" not in text:
+        stripped = _SIMPLE.sub("", text)
+        if "{{" not in stripped and "}}" not in stripped:  # only {{ name }}: no parser needed
+            return set(_SIMPLE.findall(text)), None
     from jinja2 import TemplateSyntaxError, meta
 
-    env = _sandbox()
+    env = _text_env()
     try:
         return meta.find_undeclared_variables(env.parse(text)), None
     except TemplateSyntaxError as exc:

@@ -38,7 +38,6 @@ class Step:
     when: tuple[str, ...] = ()
     approval: str | None = None
     irreversible: bool = False
-    line: int = 1
 
     def node(self) -> graph.Node:
         return graph.Node(self.id, self.needs, self.minutes, self.when)
@@ -60,18 +59,24 @@ class Runbook:
     comms: dict = field(default_factory=dict)
     exit_criteria: tuple[str, ...] = ()
     file: str = ""
-    line: int = 1
-    col: int = 1
     doc: Doc | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def line(self) -> int:
+        return self.at()[0]
 
     def step(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)
+
+    def step_line(self, step_id: str) -> int:
+        index = next(i for i, s in enumerate(self.steps) if s.id == step_id)
+        return self.at("steps", index)[0]
 
     def nodes(self) -> list[graph.Node]:
         return [s.node() for s in self.steps]
 
     def at(self, *path) -> tuple[int, int]:
-        return self.doc.at(path) if self.doc else (self.line, 1)
+        return self.doc.at(path) if self.doc else (1, 1)
 
 
 def is_commander(role_id: str | None, roles: dict) -> bool:
@@ -141,8 +146,8 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
              minutes=s.get("minutes"), do=s.get("do", ""), run=s.get("run", ""),
              verify=s.get("verify", ""), rollback=s.get("rollback", ""),
              when=tuple(s.get("when", [])), approval=s.get("approval"),
-             irreversible=bool(s.get("irreversible", False)), line=doc.at(("steps", i))[0])
-        for i, s in enumerate(steps_data))
+             irreversible=bool(s.get("irreversible", False)))
+        for s in steps_data)
     unique = list({s.id: s for s in reversed(steps)}.values())[::-1]
     for cycle in graph.cycles([s.node() for s in unique]):
         index = ids[cycle[0]]
@@ -160,14 +165,24 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
                      for name, spec in data.get("inputs", {}).items()),
         scenarios=dict(scenarios), roles=dict(data.get("roles", {})),
         comms=dict(data.get("comms", {})), exit_criteria=tuple(data.get("exit_criteria", [])),
-        file=doc.path, line=doc.at()[0], col=doc.at()[1], doc=doc,
+        file=doc.path, doc=doc,
     )
     problems += lint(runbook, all_roles)
     return runbook, problems
 
 
+# Names Jinja already defines: an input so named could print the built-in when unset.
+RESERVED = {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self",
+            "true", "false", "none", "True", "False", "None", "varargs", "kwargs", "caller"}
+
+
 def _check_inputs(doc: Doc, rb: str, inputs: dict) -> list[Problem]:
     problems = []
+    for name in inputs:
+        if name in RESERVED:
+            problems.append(doc.problem(("inputs", name), "B012",
+                                        f"{rb}: input name '{name}' is reserved by the template "
+                                        "language; choose another", key=True))
     for name, spec in inputs.items():
         default = spec.get("default")
         if default is None:

@@ -39,6 +39,17 @@ def validator(name: str):
     return cls(schema(name), format_checker=cls.FORMAT_CHECKER)
 
 
+@lru_cache(maxsize=None)
+def fast(name: str):
+    """The compiled yes/no check of schema ``name``, or None when it cannot be compiled."""
+    from .fastschema import Unsupported, compile_schema
+
+    try:
+        return compile_schema(schema(name))
+    except Unsupported:
+        return None
+
+
 def field_name(path) -> str:
     """``('controls', 1, 'kind')`` -> ``controls[1].kind``."""
     out = ""
@@ -71,6 +82,9 @@ def check(name: str, doc: Doc, base: tuple = (), subject: str | None = None) -> 
     value = doc.data
     for part in base:
         value = value[part]
+    quick = fast(name)
+    if quick is not None and quick(value):
+        return []
     problems: list[Problem] = []
     prefix = f"{subject}: " if subject else ""
     for error in validator(name).iter_errors(value):

@@ -41,20 +41,32 @@ class Workspace:
 
     def rel(self, path: str | os.PathLike) -> str:
         """A path as shown to users: relative to the workspace root when inside it."""
-        path = Path(path)
+        text = os.fspath(path)
+        prefix = os.fspath(self.root) + os.sep
+        if text.startswith(prefix) and ".." not in text:  # the common case, without I/O
+            return text[len(prefix):].replace(os.sep, "/")
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            return Path(path).resolve().relative_to(self.root).as_posix()
         except ValueError:
-            return os.fspath(path)
+            return text
 
     def files(self, folder: str) -> list[Path]:
         """The YAML files of ``folder`` (recursively), sorted so output is stable."""
-        base = self.root / folder
-        if not base.is_dir():
-            return []
-        found = [p for p in base.rglob("*") if p.suffix in (".yaml", ".yml")
-                 and not any(part.startswith(".") for part in p.relative_to(base).parts)]
-        return sorted(found)
+        found: list[str] = []
+        stack = [os.path.join(self.root, folder)]
+        while stack:  # os.scandir: one system call a folder, no per-file stat
+            try:
+                entries = list(os.scandir(stack.pop()))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.name.endswith((".yaml", ".yml")):
+                    found.append(entry.path)
+        return [Path(p) for p in sorted(found)]
 
     def above_appetite(self, level: matrix_mod.Level) -> bool:
         return self.appetite is not None and level.rank > self.appetite.rank

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -17,9 +16,32 @@ import yaml
 from .problems import Problem
 
 try:  # libyaml when present: the same nodes, parsed in C
-    _Loader = yaml.CSafeLoader
+    _Base = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+_RESOLVED: dict = {}
+
+
+class _Loader(_Base):
+    """The safe loader with scalar tag resolution memoised.
+
+    The parser asks the resolver for the tag of every plain scalar, trying the YAML core
+    regular expressions each time; in a register the same keys and values repeat across
+    thousands of files. The answer depends only on the text (safe loaders have no path
+    resolvers), so it is remembered, within a bound.
+    """
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode:
+            key = (value, implicit)
+            tag = _RESOLVED.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_RESOLVED) < 100_000 and len(value) < 200:
+                    _RESOLVED[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
 
 MAX_BYTES = 5 * 1024 * 1024  # a risk or runbook file is a few KB; 5 MB is clearly not one
 MAX_DEPTH = 64
@@ -41,14 +63,46 @@ _SCALARS = {
 _constructor = yaml.constructor.SafeConstructor()
 
 
-@dataclass
 class Doc:
-    """A loaded YAML document: plain JSON-like data plus where each value came from."""
+    """A loaded YAML document: plain JSON-like data plus where each value came from.
 
-    path: str
-    data: Any
-    marks: dict = field(default_factory=dict)  # JSON path -> (line, col) of the value
-    keymarks: dict = field(default_factory=dict)  # JSON path -> (line, col) of its key
+    Positions are worked out when first asked for, by composing the text again: most
+    files have no problem, and keeping a mark per value for all of them would double the
+    cost of loading a big register.
+    """
+
+    __slots__ = ("path", "data", "_text", "_marks", "_keymarks")
+
+    def __init__(self, path: str, data: Any, marks: dict | None = None,
+                 keymarks: dict | None = None, text: str | None = None):
+        self.path = path
+        self.data = data
+        self._text = text
+        self._marks = marks
+        self._keymarks = keymarks
+
+    def _locate(self) -> None:
+        if self._marks is not None:
+            return
+        self._marks, self._keymarks = {}, {}
+        if self._text is None:
+            return
+        builder = _Builder(self.path, record=True)
+        try:
+            builder.build(_Loader(self._text).get_single_node(), (), 0)
+        except Exception:  # the text loaded once; positions are best effort
+            pass
+        self._marks, self._keymarks = builder.marks, builder.keymarks
+
+    @property
+    def marks(self) -> dict:
+        self._locate()
+        return self._marks
+
+    @property
+    def keymarks(self) -> dict:
+        self._locate()
+        return self._keymarks
 
     def at(self, path: Path_ = ()) -> tuple[int, int]:
         """The position of the value at ``path``, or of its nearest ancestor we know."""
@@ -80,8 +134,9 @@ def _mark(node) -> tuple[int, int]:
 class _Builder:
     """Turns a node tree into plain data, recording marks; refuses what is unsafe."""
 
-    def __init__(self, display: str):
+    def __init__(self, display: str, record: bool = False):
         self.display = display
+        self.record = record
         self.marks: dict = {}
         self.keymarks: dict = {}
         self.budget = MAX_VALUES
@@ -91,21 +146,26 @@ class _Builder:
         line, col = _mark(node)
         raise _Stop(Problem(self.display, line, col, code, message))
 
-    def build(self, node, path: tuple, depth: int):
+    def build(self, node, path: tuple | None, depth: int):
+        """Plain data for ``node``; ``path`` is its JSON path when recording marks."""
         self.budget -= 1
         if self.budget < 0:
             self.stop(node, "Y006", f"document expands to more than {MAX_VALUES} values "
                       "(an alias bomb?)")
         if depth > MAX_DEPTH:
             self.stop(node, "Y007", f"nesting deeper than {MAX_DEPTH} levels")
-        self.marks[path] = _mark(node)
+        if self.record:
+            self.marks[path] = _mark(node)
         tag = node.tag
         if tag == _STR:
             return node.value
         if tag == _MAP:
             return self.mapping(node, path, depth)
         if tag == _SEQ:
-            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+            if self.record:
+                return [self.build(item, path + (i,), depth + 1)
+                        for i, item in enumerate(node.value)]
+            return [self.build(item, None, depth + 1) for item in node.value]
         if tag in _SCALARS:
             return self.scalar(node)
         self.stop(node, "Y005", f"unsupported YAML tag {tag!r}: riskkit files hold plain "
@@ -130,8 +190,9 @@ class _Builder:
             self.stop(node, "Y008", f"{node.value!r} is not a valid date")
         return value.isoformat()
 
-    def mapping(self, node, path: tuple, depth: int) -> dict:
+    def mapping(self, node, path: tuple | None, depth: int) -> dict:
         result: dict = {}
+        firsts: dict[str, int] = {}
         for key_node, value_node in self._pairs(node):
             if key_node.tag not in (_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
                                     "tag:yaml.org,2002:null", "tag:yaml.org,2002:float",
@@ -139,20 +200,29 @@ class _Builder:
                 self.stop(key_node, "Y005", "mapping keys must be plain scalars")
             key = key_node.value if key_node.tag == _STR else str(self.scalar(key_node))
             if key in result:
-                first = self.keymarks.get(path + (key,))
-                where = f" (first at line {first[0]})" if first else ""
+                first = firsts[key]
                 line, col = _mark(key_node)
                 self.problems.append(Problem(self.display, line, col, "Y002",
-                                             f"duplicate key {key!r}{where}"))
+                                             f"duplicate key {key!r} (first at line {first})"))
                 continue
-            self.keymarks[path + (key,)] = _mark(key_node)
-            result[key] = self.build(value_node, path + (key,), depth + 1)
+            firsts[key] = key_node.start_mark.line + 1
+            if self.record:
+                self.keymarks[path + (key,)] = _mark(key_node)
+                result[key] = self.build(value_node, path + (key,), depth + 1)
+            else:
+                result[key] = self.build(value_node, None, depth + 1)
         return result
 
     def _pairs(self, node):
         """Mapping pairs with YAML merge keys (``<<: *defaults``) expanded, explicit keys first."""
+        pairs = node.value
+        for key_node, _ in pairs:
+            if key_node.tag == _MERGE:
+                break
+        else:
+            return pairs
         merged, own = [], []
-        for key_node, value_node in node.value:
+        for key_node, value_node in pairs:
             if key_node.tag == _MERGE:
                 sources = value_node.value if value_node.tag == _SEQ else [value_node]
                 for source in sources:
@@ -205,12 +275,12 @@ def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
         return None, [Problem(display, 1, 1, "Y003", "file is empty")]
     builder = _Builder(display)
     try:
-        data = builder.build(node, (), 0)
+        data = builder.build(node, None, 0)
     except _Stop as stop:
         return None, builder.problems + [stop.problem]
     except RecursionError:
         return None, [Problem(display, 1, 1, "Y007", "nesting too deep")]
-    return Doc(display, data, builder.marks, builder.keymarks), builder.problems
+    return Doc(display, data, text=text), builder.problems
 
 
 def load_file(path: str | os.PathLike, display: str | None = None

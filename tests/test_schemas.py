@@ -1,0 +1,229 @@
+"""The JSON Schemas: valid draft 2020-12, shipped in the package, and agreeing with an
+independent validator (the real check-jsonschema CLI) about which files are schema-valid."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import EXAMPLES, REPO
+from riskkit import schemacheck
+from riskkit.register import entries
+from riskkit.yamlload import load_file
+
+SCHEMAS = REPO / "schemas"
+NAMES = ["risk", "runbook", "drill", "matrix", "settings"]
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_every_kind_has_a_schema_file():
+    assert sorted(p.name for p in SCHEMAS.glob("*.schema.json")) == sorted(
+        f"{n}.schema.json" for n in NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_schema_is_valid_draft_2020_12(name):
+    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text("utf-8"))
+    assert schema["$schema"] == DRAFT
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert jsonschema.validators.validator_for(schema) is jsonschema.Draft202012Validator
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_schema_has_a_unique_id(name):
+    ids = {n: json.loads((SCHEMAS / f"{n}.schema.json").read_text())["$id"] for n in NAMES}
+    assert ids[name].startswith("https://") and ids[name].endswith(f"{name}.schema.json")
+    assert len(set(ids.values())) == len(NAMES)
+
+
+def test_schemas_pass_check_jsonschema_metaschema_check():
+    files = [str(SCHEMAS / f"{n}.schema.json") for n in NAMES]
+    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--check-metaschema",
+                           *files], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_package_carries_the_schemas(name):
+    shipped = resources.files("riskkit.schemas").joinpath(f"{name}.schema.json")
+    assert shipped.is_file()
+    assert json.loads(shipped.read_text("utf-8")) == json.loads(
+        (SCHEMAS / f"{name}.schema.json").read_text("utf-8"))
+    assert schemacheck.schema_text(name) == shipped.read_text("utf-8")
+
+
+def test_internal_refs_resolve():
+    for name in NAMES:
+        schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+        text = json.dumps(schema)
+        for ref in {part.split('"')[0] for part in text.split('"$ref": "')[1:]}:
+            assert ref.startswith("#/"), ref
+            node = schema
+            for key in ref[2:].split("/"):
+                node = node[key]
+            assert isinstance(node, dict)
+
+
+# --- agreement with check-jsonschema ----------------------------------------------------
+
+def check_jsonschema(schema: Path, files: list[Path]) -> set[str]:
+    """The files check-jsonschema rejects (schema errors or parse errors), by absolute path."""
+    if not files:
+        return set()
+    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--schemafile",
+                           str(schema), "-o", "json", *map(str, files)],
+                          capture_output=True, text=True, timeout=600)
+    report = json.loads(proc.stdout)
+    rejected = {str(Path(e["filename"]).resolve()) for e in report["errors"]}
+    rejected |= {str(Path(e["filename"]).resolve()) for e in report["parse_errors"]}
+    assert (proc.returncode == 0) == (not rejected), proc.stdout + proc.stderr
+    return rejected
+
+
+def risk_files() -> list[Path]:
+    found = []
+    for base in [*sorted((EXAMPLES / "valid").iterdir()), *sorted((EXAMPLES / "invalid").iterdir()),
+                 REPO]:
+        folder = base / "risks"
+        if folder.is_dir():
+            found += sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml"))
+    return found
+
+
+def riskkit_verdict(path: Path):
+    """None when the YAML itself is broken; else (schema problems, is a list file)."""
+    doc, problems = load_file(path, path.name)
+    if doc is None or problems:
+        return None
+    found: list = []
+    bases = entries(doc, found)
+    for base in bases:
+        found += schemacheck.check("risk", doc, base)
+    schema_problems = [p for p in found if p.code.startswith("S1")]
+    return schema_problems, bases != [()]
+
+
+def test_there_are_files_to_compare():
+    files = risk_files()
+    assert len(files) >= 40
+    assert any("invalid" in p.parts for p in files) and any("valid" in p.parts for p in files)
+    assert any(p.is_relative_to(REPO / "risks") for p in files)
+
+
+def test_yaml_broken_files_are_rejected_by_both():
+    broken = [p for p in risk_files() if riskkit_verdict(p) is None]
+    assert len(broken) >= 6
+    rejected = check_jsonschema(SCHEMAS / "risk.schema.json", broken)
+    assert rejected == {str(p.resolve()) for p in broken}
+
+
+def test_check_jsonschema_agrees_on_single_risk_files():
+    files, expected = [], set()
+    for path in risk_files():
+        verdict = riskkit_verdict(path)
+        if verdict is None or verdict[1]:
+            continue
+        files.append(path)
+        if verdict[0]:
+            expected.add(str(path.resolve()))
+    assert len(files) >= 30 and expected
+    assert check_jsonschema(SCHEMAS / "risk.schema.json", files) == expected
+
+
+def test_check_jsonschema_agrees_on_each_item_of_list_files(tmp_path):
+    """Items of ``risks:`` lists, read with PyYAML (not riskkit's loader) and checked one by one."""
+    files, expected = [], set()
+    for path in risk_files():
+        verdict = riskkit_verdict(path)
+        if verdict is None or not verdict[1]:
+            continue
+        data = yaml.safe_load(path.read_text("utf-8"))
+        if not isinstance(data.get("risks"), list):
+            continue  # the list wrapper itself is wrong; nothing per item to compare
+        doc, _ = load_file(path, path.name)
+        for i, item in enumerate(data["risks"]):
+            out = tmp_path / f"{path.parent.parent.name}-{path.stem}-{i}.json"
+            out.write_text(json.dumps(item, default=str))
+            files.append(out)
+            if schemacheck.check("risk", doc, ("risks", i)):
+                expected.add(str(out.resolve()))
+    assert len(files) >= 10 and expected
+    assert check_jsonschema(SCHEMAS / "risk.schema.json", files) == expected
+
+
+def test_list_files_riskkit_accepts_are_valid_under_the_published_schema():
+    """risk.schema.json is the contract editors see; a list file riskkit accepts must pass it.
+
+    The schema's own description says a file holds one risk *or a list under `risks:`*.
+    """
+    accepted = [p for p in risk_files()
+                if (v := riskkit_verdict(p)) is not None and v[1] and not v[0]]
+    assert accepted
+    assert check_jsonschema(SCHEMAS / "risk.schema.json", accepted) == set()
+
+
+def settings_files() -> list[Path]:
+    cases = [*sorted((EXAMPLES / "valid").iterdir()), *sorted((EXAMPLES / "invalid").iterdir())]
+    return [c / "riskkit.yaml" for c in cases if (c / "riskkit.yaml").is_file()] + [
+        REPO / "riskkit.yaml"]
+
+
+def test_check_jsonschema_agrees_on_settings_files():
+    files, expected = [], set()
+    for path in settings_files():
+        doc, problems = load_file(path)
+        if doc is None or problems:
+            continue
+        files.append(path)
+        if schemacheck.check("settings", doc):
+            expected.add(str(path.resolve()))
+    assert len(files) >= 20 and expected
+    assert check_jsonschema(SCHEMAS / "settings.schema.json", files) == expected
+
+
+def test_check_jsonschema_agrees_on_matrices(tmp_path):
+    """Inline matrices (taken out of riskkit.yaml with PyYAML) and matrix files."""
+    files, expected = [], set()
+    for path in settings_files():
+        doc, problems = load_file(path)
+        if doc is None or problems or not isinstance(doc.data.get("matrix"), dict):
+            continue
+        out = tmp_path / f"{path.parent.name}-matrix.json"
+        out.write_text(json.dumps(yaml.safe_load(path.read_text())["matrix"]))
+        files.append(out)
+        if schemacheck.check("matrix", doc, ("matrix",)):
+            expected.add(str(out.resolve()))
+    for path in sorted(EXAMPLES.glob("*/*/matrices/*.yaml")):
+        doc, problems = load_file(path)
+        assert doc is not None and not problems
+        files.append(path)
+        if schemacheck.check("matrix", doc):
+            expected.add(str(path.resolve()))
+    assert len(files) >= 5 and expected
+    assert check_jsonschema(SCHEMAS / "matrix.schema.json", files) == expected
+
+
+def test_riskkit_reports_schema_problems_through_the_cli_for_files_check_jsonschema_rejects(run):
+    """End to end: the S1xx codes riskkit validate prints match check-jsonschema's verdict."""
+    cases = [c for c in sorted((EXAMPLES / "invalid").iterdir()) if not (c / "exit").exists()]
+    files, flagged = [], set()
+    for case in cases:
+        result = run("-C", case, "validate", "--format", "json")
+        problems = json.loads(result.stdout)
+        for path in sorted((case / "risks").rglob("*.yaml")):
+            rel = path.relative_to(case).as_posix()
+            mine = [p for p in problems if p["path"] == rel]
+            if any(p["code"][0] == "Y" for p in mine) or riskkit_verdict(path)[1]:
+                continue  # YAML-broken, or a list file (compared item by item above)
+            files.append(path)
+            if any(p["code"].startswith("S1") for p in mine):
+                flagged.add(str(path.resolve()))
+    assert files and flagged
+    assert check_jsonschema(SCHEMAS / "risk.schema.json", files) == flagged
