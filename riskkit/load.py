@@ -303,4 +303,25 @@ def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
                 loaded.risks.append(risk)
                 loaded.links.add((risk.id, runbook_id))
     loaded.risks.sort(key=sort_key)
+    _drills_of(loaded, runbook)
     return loaded
+
+
+def _drills_of(loaded: Loaded, runbook: Runbook, as_of: dt.date | None = None) -> None:
+    """The drill records of one runbook (matched by text first), for measured minutes.
+
+    A broken drill file is left out here; ``validate`` reports it.
+    """
+    from .drills import load_drill
+
+    needle = runbook.id.encode("utf-8")
+    for path in loaded.workspace.files("drills"):
+        if needle not in path.read_bytes():
+            continue
+        doc, _ = load_file(path, loaded.workspace.rel(path))
+        if doc is None or not isinstance(doc.data, dict) or doc.data.get("runbook") != runbook.id:
+            continue
+        drill, _ = load_drill(doc, {runbook.id: runbook}, as_of or dt.date.max)
+        if drill is not None:
+            loaded.drills.append(drill)
+    loaded.drills.sort(key=lambda d: (d.date, d.file))

@@ -193,7 +193,10 @@ def build(data: dict, doc: Doc, base: tuple, name: str) -> tuple[Matrix | None, 
                 problem(("thresholds", key), f"threshold for unknown level '{key}' "
                         f"({', '.join(level_ids)})", key=True)
         ordered = [(lv, thresholds[lv]) for lv in level_ids if lv in thresholds]
-        if ordered and ordered[0][1] != 1:
+        if not ordered:
+            problem(("thresholds",), "thresholds give no level a starting score "
+                    f"(levels: {', '.join(level_ids)})")
+        elif ordered[0][1] != 1:
             problem(("thresholds", ordered[0][0]), f"the lowest level '{ordered[0][0]}' must "
                     "start at score 1")
         for (a, low), (b, high) in zip(ordered, ordered[1:]):
@@ -201,7 +204,7 @@ def build(data: dict, doc: Doc, base: tuple, name: str) -> tuple[Matrix | None, 
                 problem(("thresholds", b), f"thresholds must rise with the levels: '{b}' "
                         f"({high}) is not above '{a}' ({low})")
         grid = [[_by_threshold(ordered, (r + 1) * (c + 1)) for c in range(cols)]
-                for r in range(rows)]
+                for r in range(rows)] if ordered else []
     if problems:
         return None, problems
     levels = tuple(Level(lv["id"], lv["name"], lv["color"], i)

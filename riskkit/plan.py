@@ -50,7 +50,7 @@ def view(runbook: Runbook, roles: dict, risks=(), scenario: str | None = None,
                 "rollback": step.rollback, "when": list(step.when),
                 "approval": step.approval, "irreversible": step.irreversible,
                 "stage": stage_of[sid], "critical": sid in critical,
-                "line": runbook.step_line(sid),
+                "line": step.line,
             })
     local = {k: v for k, v in runbook.roles.items()}
     used: dict[str, dict] = {}

@@ -38,6 +38,13 @@ class Step:
     when: tuple[str, ...] = ()
     approval: str | None = None
     irreversible: bool = False
+    doc: Doc | None = field(default=None, compare=False, repr=False)
+    index: int = field(default=0, compare=False, repr=False)
+
+    @property
+    def line(self) -> int:
+        """The line of the step in its file (looked up on demand)."""
+        return self.doc.at(("steps", self.index))[0] if self.doc else 1
 
     def node(self) -> graph.Node:
         return graph.Node(self.id, self.needs, self.minutes, self.when)
@@ -67,10 +74,6 @@ class Runbook:
 
     def step(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)
-
-    def step_line(self, step_id: str) -> int:
-        index = next(i for i, s in enumerate(self.steps) if s.id == step_id)
-        return self.at("steps", index)[0]
 
     def nodes(self) -> list[graph.Node]:
         return [s.node() for s in self.steps]
@@ -146,8 +149,8 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
              minutes=s.get("minutes"), do=s.get("do", ""), run=s.get("run", ""),
              verify=s.get("verify", ""), rollback=s.get("rollback", ""),
              when=tuple(s.get("when", [])), approval=s.get("approval"),
-             irreversible=bool(s.get("irreversible", False)))
-        for s in steps_data)
+             irreversible=bool(s.get("irreversible", False)), doc=doc, index=i)
+        for i, s in enumerate(steps_data))
     unique = list({s.id: s for s in reversed(steps)}.values())[::-1]
     for cycle in graph.cycles([s.node() for s in unique]):
         index = ids[cycle[0]]
@@ -223,7 +226,8 @@ def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
             continue
         names, error = template_variables(text)
         if error:
-            problems.append(doc.problem(path, "B011", f"{rb}: {error}"))
+            code = "B013" if error.startswith("refused") else "B011"
+            problems.append(doc.problem(path, code, f"{rb}: {error}"))
         for name in sorted(names - declared):
             hint = _hint(name, declared)
             problems.append(doc.problem(path, "B010", f"{rb}: uses '{{{{ {name} }}}}' but "

@@ -31,12 +31,25 @@ def schema(name: str) -> dict:
     return json.loads(schema_text(name))
 
 
+# Schemas whose files may hold several items: one item is checked against this part.
+ITEM = {"risk": "#/$defs/risk"}
+
+
+@lru_cache(maxsize=None)
+def item_schema(name: str) -> dict:
+    """The schema one item is checked against (a risk, not a file of risks)."""
+    full = schema(name)
+    if name not in ITEM:
+        return full
+    return {"$schema": full["$schema"], "$defs": full["$defs"], "$ref": ITEM[name]}
+
+
 @lru_cache(maxsize=None)
 def validator(name: str):
     import jsonschema
 
     cls = jsonschema.Draft202012Validator
-    return cls(schema(name), format_checker=cls.FORMAT_CHECKER)
+    return cls(item_schema(name), format_checker=cls.FORMAT_CHECKER)
 
 
 @lru_cache(maxsize=None)
@@ -45,7 +58,7 @@ def fast(name: str):
     from .fastschema import Unsupported, compile_schema
 
     try:
-        return compile_schema(schema(name))
+        return compile_schema(item_schema(name))
     except Unsupported:
         return None
 

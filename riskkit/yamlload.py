@@ -172,6 +172,14 @@ class _Builder:
                   "data only")
 
     def scalar(self, node):
+        try:
+            return self._scalar(node)
+        except (ValueError, KeyError, IndexError, AttributeError, OverflowError, TypeError):
+            kind = {"timestamp": "date", "int": "integer", "float": "number",
+                    "bool": "boolean"}.get(node.tag.rsplit(":", 1)[-1], "value")
+            self.stop(node, "Y008", f"{node.value!r} is not a valid {kind}")
+
+    def _scalar(self, node):
         tag = node.tag
         if tag == "tag:yaml.org,2002:null":
             return None
@@ -184,11 +192,8 @@ class _Builder:
             if not math.isfinite(value):
                 self.stop(node, "Y008", f"{node.value!r} is not a finite number")
             return value
-        try:  # timestamp: kept as its ISO text so data stays JSON
-            value = _constructor.construct_yaml_timestamp(node)
-        except (ValueError, OverflowError):
-            self.stop(node, "Y008", f"{node.value!r} is not a valid date")
-        return value.isoformat()
+        # timestamp: kept as its ISO text so data stays JSON
+        return _constructor.construct_yaml_timestamp(node).isoformat()
 
     def mapping(self, node, path: tuple | None, depth: int) -> dict:
         result: dict = {}
@@ -228,7 +233,10 @@ class _Builder:
                 for source in sources:
                     if source.tag != _MAP:
                         self.stop(source, "Y005", "a merge key (<<) takes a mapping")
-                    merged.extend(source.value)
+                    self.budget -= len(source.value)
+                    if self.budget < 0:
+                        self.stop(source, "Y006", "merge keys expand to too many values")
+                    merged.extend(self._pairs(source))  # a merged mapping may merge too
             else:
                 own.append((key_node, value_node))
         if not merged:
@@ -246,9 +254,9 @@ def _decode(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
+        before = raw[: exc.start]  # valid UTF-8 up to here, so columns count characters
         line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8")) + 1
         return None, Problem(display, line, col, "Y004",
                              f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x})")
 
@@ -258,8 +266,9 @@ def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        return None, [Problem(display, line, 1, "Y004", "file holds binary data (NUL bytes)")]
+        before = text[: text.index("\x00")]
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        return None, [Problem(display, line, col, "Y004", "file holds binary data (NUL bytes)")]
     try:
         node = _Loader(text).get_single_node()
     except yaml.MarkedYAMLError as exc:

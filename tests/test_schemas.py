@@ -81,8 +81,8 @@ def check_jsonschema(schema: Path, files: list[Path]) -> set[str]:
                            str(schema), "-o", "json", *map(str, files)],
                           capture_output=True, text=True, timeout=600)
     report = json.loads(proc.stdout)
-    rejected = {str(Path(e["filename"]).resolve()) for e in report["errors"]}
-    rejected |= {str(Path(e["filename"]).resolve()) for e in report["parse_errors"]}
+    rejected = {str(Path(e["filename"]).resolve()) for e in report.get("errors", [])}
+    rejected |= {str(Path(e["filename"]).resolve()) for e in report.get("parse_errors", [])}
     assert (proc.returncode == 0) == (not rejected), proc.stdout + proc.stderr
     return rejected
 

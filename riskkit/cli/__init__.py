@@ -54,7 +54,8 @@ class RiskkitGroup(click.Group):
 
 @click.group(cls=RiskkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="riskkit")
-@click.option("-C", "directory", metavar="DIR", type=click.Path(file_okay=False),
+@click.option("-C", "directory", metavar="DIR",
+              type=click.Path(exists=True, file_okay=False),
               help="Run as if started in DIR (the workspace is found by walking up from it).")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of internal errors.")
 @click.pass_context

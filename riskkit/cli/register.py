@@ -60,9 +60,11 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
     try:
         ws = workspace(ctx)
     except ConfigError as exc:
-        if fmt != "text" and exc.problems:
-            click.echo(PROBLEM_FORMATS[fmt](exc.problems), nl=False)
-        raise
+        # The settings' problems are this command's result: stdout, like any other.
+        click.echo(PROBLEM_FORMATS[fmt](exc.problems), nl=False)
+        raise ConfigError(str(exc)) from None
+    base = ctx.obj.get("dir")  # -C DIR: PATHs are relative to DIR, as with git -C
+    paths = tuple(os.path.join(base, p) if base else p for p in paths)
     files = expand(list(paths))
     loaded = load(ws, files, as_of=as_of)
     problems = filter_problems(loaded.problems, ws, list(paths))
