@@ -132,7 +132,45 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
     loaded.risks.sort(key=sort_key)
     loaded.runbooks.sort(key=lambda r: r.id)
     loaded.problems.sort()
+    if not extra:
+        _remember_links(loaded)
     return loaded
+
+
+def _remember_links(loaded: Loaded) -> None:
+    """Keep the risk files of each runbook, so incident-time commands skip the scan."""
+    from . import cache
+
+    if not cache.enabled():
+        return
+    by_risk = {r.id: r.file for r in loaded.risks}
+    by_runbook: dict[str, list[str]] = {}
+    for risk_id, runbook_id in sorted(loaded.links):
+        by_runbook.setdefault(runbook_id, []).append(by_risk[risk_id])
+    cache.write(loaded.workspace.root, "links", {}, {}, {"by_runbook": by_runbook})
+
+
+def validate(ws: Workspace, extra: list[Path], as_of: dt.date) -> tuple[list[Problem], dict]:
+    """Every problem of the workspace and the counts of what loaded, from the cache when
+    nothing that could change the answer has changed since the last run."""
+    from . import cache
+
+    matrix = ws.settings_doc.data.get("matrix") if ws.settings_doc else None
+    own = (matrix,) if isinstance(matrix, str) and matrix.endswith((".yaml", ".yml",
+                                                                      ".json")) else ()
+    files = cache.stats(ws.root, extra=own) if not extra and cache.enabled() else None
+    key = {"as_of": as_of.isoformat()}
+    if files is not None:
+        hit = cache.read(ws.root, "validate", key, files)
+        if hit is not None:
+            return [Problem(**p) for p in hit["problems"]], hit["counts"]
+    loaded = load(ws, extra, as_of)
+    counts = {"risks": len(loaded.risks), "runbooks": len(loaded.runbooks),
+              "drills": len(loaded.drills)}
+    if files is not None:
+        cache.write(ws.root, "validate", key, files,
+                    {"problems": [p.to_dict() for p in loaded.problems], "counts": counts})
+    return loaded.problems, counts
 
 
 PARALLEL_FROM = 400  # files; below this a worker process costs more than it saves
@@ -289,22 +327,52 @@ def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
                 ids.append(ident)
         raise InputError(f"unknown runbook '{runbook_id}'{_hint(runbook_id, ids)}")
     runbook = loaded.runbooks[0]
-    wanted = [r.encode("utf-8") for r in runbook.risks] + [needle]
-    for path in ws.files("risks"):
-        raw = path.read_bytes()
-        if not any(w in raw for w in wanted):
-            continue
-        doc, problems = load_file(path, ws.rel(path))
+    _add_linked(loaded, runbook, _linked_risk_files(ws, runbook))
+    missing = set(runbook.risks) - {r.id for r in loaded.risks}
+    if missing:  # declared by the runbook since the index was written: look for them
+        _add_linked(loaded, runbook, _linked_risk_files(ws, runbook, sorted(missing)))
+    loaded.risks.sort(key=sort_key)
+    _drills_of(loaded, runbook)
+    return loaded
+
+
+def _add_linked(loaded: Loaded, runbook: Runbook, paths: list[Path]) -> None:
+    ws = loaded.workspace
+    seen = {r.id for r in loaded.risks}
+    for path in paths:
+        doc, _ = load_file(path, ws.rel(path))
         if doc is None:
             continue
         for base in entries(doc, []):
             risk, _ = load_risk(doc, base, ws.matrix)
-            if risk and (risk.id in runbook.risks or runbook_id in risk.runbooks):
+            if risk and risk.id not in seen and (risk.id in runbook.risks
+                                                 or runbook.id in risk.runbooks):
+                seen.add(risk.id)
                 loaded.risks.append(risk)
-                loaded.links.add((risk.id, runbook_id))
-    loaded.risks.sort(key=sort_key)
-    _drills_of(loaded, runbook)
-    return loaded
+                loaded.links.add((risk.id, runbook.id))
+
+
+def _linked_risk_files(ws: Workspace, runbook: Runbook, ids=None) -> list[Path]:
+    """The risk files that may link to ``runbook``.
+
+    From the link index written by the last full load, plus every risk file changed since
+    then (one ``find`` walk): nothing that changed can be missed, and candidates are
+    parsed and checked, so a candidate too many costs time, never correctness. Without an
+    index, every risk file whose text mentions an id involved.
+    """
+    from . import cache
+
+    if ids is None and cache.enabled():
+        since = cache.written_ns(ws.root, "links")
+        changed = cache.changed_since(ws.root, "risks", since) if since else None
+        index = cache.read(ws.root, "links", {}, {}) if changed is not None else None
+        if index is not None:
+            rels = set(index["by_runbook"].get(runbook.id, [])) | set(changed)
+            return [ws.root / rel for rel in sorted(rels) if (ws.root / rel).is_file()
+                    and rel.endswith((".yaml", ".yml"))]
+    ids = ids if ids is not None else list(runbook.risks) + [runbook.id]
+    wanted = [i.encode("utf-8") for i in ids]
+    return [p for p in ws.files("risks") if any(w in p.read_bytes() for w in wanted)]
 
 
 def _drills_of(loaded: Loaded, runbook: Runbook, as_of: dt.date | None = None) -> None:

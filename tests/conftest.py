@@ -28,6 +28,13 @@ roles:
 """
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory, monkeypatch):
+    """Each test gets an empty riskkit cache folder, never the user's."""
+    monkeypatch.setenv("RISKKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("RISKKIT_NO_CACHE", raising=False)
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
                      help="Rewrite the golden files from the current output.")

@@ -52,8 +52,9 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
     """
     import os
 
-    from ..load import expand, filter_problems, load
+    from ..load import expand, filter_problems, validate as validate_all
     from ..output import PROBLEM_FORMATS
+    from .common import today
 
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
@@ -66,14 +67,14 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
     base = ctx.obj.get("dir")  # -C DIR: PATHs are relative to DIR, as with git -C
     paths = tuple(os.path.join(base, p) if base else p for p in paths)
     files = expand(list(paths))
-    loaded = load(ws, files, as_of=as_of)
-    problems = filter_problems(loaded.problems, ws, list(paths))
+    problems, counts = validate_all(ws, files, today(as_of))
+    problems = filter_problems(problems, ws, list(paths))
     click.echo(PROBLEM_FORMATS[fmt](problems), nl=False)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if fmt == "text":
-        summary = (f"{len(loaded.risks)} risks, {len(loaded.runbooks)} runbooks, "
-                   f"{len(loaded.drills)} drills: "
+        summary = (f"{counts['risks']} risks, {counts['runbooks']} runbooks, "
+                   f"{counts['drills']} drills: "
                    f"{errors} error(s), {warnings} warning(s)")
         click.echo(summary, err=True)
     if errors or (strict and warnings):

@@ -1,0 +1,178 @@
+"""A cache for the second run: validate results and the risk -> runbook link index.
+
+Keyed like git's index: every input file's size, mtime, ctime and inode (ctime changes on
+any write and cannot be set back by a user), plus riskkit's own files, the schemas and
+"today". A file touched within two seconds of the cache being written is "racily clean"
+and makes the cache unusable, so an edit in the same clock tick is never missed. Any
+doubt means a miss: the cache can only skip work, never change an answer.
+
+It lives outside the work tree, under $RISKKIT_CACHE_DIR or the user's cache folder;
+RISKKIT_NO_CACHE=1 turns it off.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+from . import __version__
+
+RACY_NS = 2_000_000_000
+FORMAT = 1
+
+
+def enabled() -> bool:
+    return os.environ.get("RISKKIT_NO_CACHE", "") in ("", "0")
+
+
+def _folder() -> Path:
+    if os.environ.get("RISKKIT_CACHE_DIR"):
+        return Path(os.environ["RISKKIT_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "riskkit"
+
+
+def _path(root: Path, section: str) -> Path:
+    digest = hashlib.sha1(os.fsencode(os.fspath(root))).hexdigest()[:20]
+    return _folder() / f"{digest}-{section}.json"
+
+
+def _scan(folder: str, out: dict, prefix: str) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _scan(entry.path, out, f"{prefix}{entry.name}/")
+        else:
+            try:
+                st = entry.stat()
+            except OSError:
+                out[prefix + entry.name] = None
+                continue
+            out[prefix + entry.name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def stats(root: Path, folders=("risks", "runbooks", "drills"), extra=()) -> dict:
+    """(size, mtime, ctime, inode) of every file that can change an answer."""
+    out: dict = {}
+    for folder in folders:
+        _scan(os.path.join(root, folder), out, folder + "/")
+    for rel in ("riskkit.yaml", *extra):
+        try:
+            st = os.stat(os.path.join(root, rel))
+            out[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        except OSError:
+            out[rel] = None
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _own_files() -> tuple:
+    """riskkit's code, templates and schemas: a change to any of them is a miss."""
+    package = Path(__file__).parent
+    own = []
+    for folder in (package, package / "cli", package / "templates"):
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.is_file():
+                st = entry.stat()
+                own.append((entry.name, st.st_size, st.st_mtime_ns))
+    from importlib import resources
+
+    for item in sorted(resources.files("riskkit.schemas").iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".json"):
+            own.append((item.name, len(item.read_bytes())))
+    return tuple(own)
+
+
+def _digest(files: dict) -> str:
+    text = "\n".join(f"{rel}\0{stat}" for rel, stat in sorted(files.items()))
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _fresh(files: dict, written_ns: int) -> bool:
+    """No file missing, and none changed in the two seconds before the cache was written
+    (or since): such a file could change again within the same clock tick."""
+    limit = written_ns - RACY_NS
+    for stat in files.values():
+        if stat is None or stat[1] >= limit or stat[2] >= limit:
+            return False
+    return True
+
+
+def read(root: Path, section: str, key: dict, files: dict):
+    """The cached value of ``section`` for exactly these files and key, or None."""
+    if not enabled():
+        return None
+    try:
+        with open(_path(root, section), encoding="utf-8") as handle:
+            entry = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+        return None
+    if entry.get("key") != _key(key) or entry.get("files") != _digest(files) \
+            or not _fresh(files, entry.get("written_ns", 0)):
+        return None
+    return entry.get("value")
+
+
+def write(root: Path, section: str, key: dict, files: dict, value) -> None:
+    """Remember ``value``; failures (read-only home, full disk) are ignored."""
+    if not enabled():
+        return
+    from .fsutil import write_atomic
+
+    entry = {"format": FORMAT, "key": _key(key), "written_ns": time.time_ns(),
+             "files": _digest(files), "value": value}
+    try:
+        write_atomic(_path(root, section), json.dumps(entry, separators=(",", ":")))
+    except OSError:
+        pass
+
+
+def _key(key: dict) -> str:
+    material = json.dumps({"version": __version__, "own": _own_files(), **key},
+                          sort_keys=True, default=str)
+    return hashlib.sha1(material.encode()).hexdigest()
+
+
+def written_ns(root: Path, section: str) -> int | None:
+    """When ``section`` was last written, if it is usable for this riskkit."""
+    try:
+        with open(_path(root, section), encoding="utf-8") as handle:
+            entry = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT \
+            or entry.get("key") != _key({}):
+        return None
+    return entry.get("written_ns")
+
+
+def changed_since(root: Path, folder: str, since_ns: int) -> list[str] | None:
+    """Files under ``folder`` whose inode changed (written, renamed, created) at or after
+    ``since_ns`` less the racy window, by one ``find`` walk in C; None when find is
+    missing or fails, so the caller falls back to its full scan."""
+    import shutil
+    import subprocess
+
+    find = shutil.which("find")
+    if find is None or not os.path.isdir(os.path.join(root, folder)):
+        return None
+    since = (since_ns - RACY_NS) / 1e9
+    try:
+        done = subprocess.run([find, folder, "-type", "f", "-newerct", f"@{since:.9f}",
+                               "-print0"], cwd=root, capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0:
+        return None
+    return sorted(os.fsdecode(p) for p in done.stdout.split(b"\0") if p)
