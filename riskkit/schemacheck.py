@@ -77,7 +77,7 @@ _JSON_TYPES = {dict: "a mapping", list: "a list", str: "a string", bool: "a bool
 
 def describe(value) -> str:
     kind = _JSON_TYPES.get(type(value), type(value).__name__)
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list)) or value is None:
         return kind
     shown = repr(value) if not isinstance(value, str) or len(value) < 40 else repr(value[:37] + "...")
     return f"{kind} {shown}"

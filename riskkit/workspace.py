@@ -62,10 +62,10 @@ class Workspace:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif entry.name.endswith((".yaml", ".yml")):
+                if entry.name.endswith((".yaml", ".yml")):  # a folder so named is reported
                     found.append(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
         return [Path(p) for p in sorted(found)]
 
     def above_appetite(self, level: matrix_mod.Level) -> bool:

@@ -127,6 +127,11 @@ class _Stop(Exception):
         self.problem = problem
 
 
+def _shown(text: str) -> str:
+    """A value as quoted in a message, cut short when it is long."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
 def _mark(node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -177,7 +182,7 @@ class _Builder:
         except (ValueError, KeyError, IndexError, AttributeError, OverflowError, TypeError):
             kind = {"timestamp": "date", "int": "integer", "float": "number",
                     "bool": "boolean"}.get(node.tag.rsplit(":", 1)[-1], "value")
-            self.stop(node, "Y008", f"{node.value!r} is not a valid {kind}")
+            self.stop(node, "Y008", f"{_shown(node.value)} is not a valid {kind}")
 
     def _scalar(self, node):
         tag = node.tag
@@ -190,7 +195,7 @@ class _Builder:
         if tag == "tag:yaml.org,2002:float":
             value = _constructor.construct_yaml_float(node)
             if not math.isfinite(value):
-                self.stop(node, "Y008", f"{node.value!r} is not a finite number")
+                self.stop(node, "Y008", f"{_shown(node.value)} is not a finite number")
             return value
         # timestamp: kept as its ISO text so data stays JSON
         return _constructor.construct_yaml_timestamp(node).isoformat()
@@ -289,6 +294,8 @@ def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
         return None, builder.problems + [stop.problem]
     except RecursionError:
         return None, [Problem(display, 1, 1, "Y007", "nesting too deep")]
+    if data is None:
+        return None, [Problem(display, 1, 1, "Y003", "file holds no data (a null document)")]
     return Doc(display, data, text=text), builder.problems
 
 

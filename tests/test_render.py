@@ -412,12 +412,13 @@ def test_validate_catches_a_sandbox_escape_before_the_incident(run, ws, payload)
 def test_checklist_prints_inputs_not_given_as_placeholders(run, ws, fmt):
     out = ok(checklist(run, ws, RUNBOOK, "--format", fmt))
     assert "Record the cluster state of {cluster}" in out
-    assert "Remove {node} from the cluster" in out
-    assert "--replicas={publishers}" in out
+    assert "Remove {node} from the cluster" in out  # its default needs the cluster
+    assert "--replicas=4" in out and "{publishers}" not in out  # a default of its own
     assert "{{" not in out
     given = ok(checklist(run, ws, RUNBOOK, "--var", "cluster=mq-eu-1", "--format", fmt))
     assert "Record the cluster state of mq-eu-1" in given
-    assert "{cluster}" not in given
+    assert "Remove rabbit@mq-eu-1-2 from the cluster" in given
+    assert "{cluster}" not in given and "{node}" not in given
 
 
 def test_markdown_checklist_has_everything_the_room_needs(run, ws):
@@ -517,7 +518,9 @@ def drilled(run, ws):
 
 def test_runbook_show_gives_drilled_minutes_beside_the_estimate(run, drilled):
     out = ok(run("-C", drilled, "runbook", "show", RUNBOOK, "--scenario", "node-lost"))
-    forget = next(line for line in out.splitlines() if " forget-node " in line)
+    # the step's own line (the critical path lines above it name forget-node too)
+    forget = next(line for line in out.splitlines()
+                  if line.lstrip(" *").startswith("forget-node "))
     assert "10 (drilled 23) min" in forget
     assert "as drilled: 42 min via declare -> snapshot-state -> forget-node" in out
 
