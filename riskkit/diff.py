@@ -35,16 +35,18 @@ def compare_risks(old: Snapshot, new: Snapshot) -> dict:
     added = sorted(set(new.risks) - set(old.risks))
     removed = sorted(set(old.risks) - set(new.risks))
     renamed = []
+    pairs = [(rid, rid) for rid in sorted(set(old.risks) & set(new.risks))]
     for rid in list(removed):  # an id changed in place: same file, one out, one in
         for nid in list(added):
             if old.risks[rid].file == new.risks[nid].file:
                 renamed.append({"from": rid, "to": nid, "file": new.risks[nid].file})
                 removed.remove(rid)
                 added.remove(nid)
+                pairs.append((rid, nid))  # and whatever else changed with the id
                 break
     changed = []
-    for rid in sorted(set(old.risks) & set(new.risks)):
-        a, b = old.risks[rid], new.risks[rid]
+    for rid, nid in sorted(pairs, key=lambda p: p[1]):
+        a, b = old.risks[rid], new.risks[nid]
         changes = []
         ra, rb = a.rating, b.rating
         if (ra.level.id, ra.score) != (rb.level.id, rb.score):
@@ -62,7 +64,7 @@ def compare_risks(old: Snapshot, new: Snapshot) -> dict:
         if a.file != b.file:
             changes.append({"field": "file", "from": a.file, "to": b.file})
         if changes:
-            changed.append({"id": rid, "title": b.title, "owner": b.owner, "changes": changes})
+            changed.append({"id": nid, "title": b.title, "owner": b.owner, "changes": changes})
     return {"added": [_risk_summary(new.risks[i]) for i in added],
             "removed": [_risk_summary(old.risks[i]) for i in removed],
             "renamed": renamed, "changed": changed}

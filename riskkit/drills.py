@@ -117,6 +117,7 @@ def plan(loaded, quarter: str) -> list[dict]:
     """
     ws = loaded.workspace
     start, end = parse_quarter(quarter)
+    quarter = quarter_of(start)  # 2027-q1 -> 2027Q1
     last = last_drills([d for d in loaded.drills if d.date <= end])
     due = []
     for runbook in loaded.runbooks:

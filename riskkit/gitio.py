@@ -35,8 +35,11 @@ class Repo:
 
     def __init__(self, ws_root: Path):
         self.ws_root = ws_root
-        out = subprocess.run(["git", "-C", str(ws_root), "rev-parse", "--show-toplevel"],
-                             capture_output=True, text=True)
+        try:
+            out = subprocess.run(["git", "-C", str(ws_root), "rev-parse", "--show-toplevel"],
+                                 capture_output=True, text=True)
+        except FileNotFoundError:
+            raise ConfigError("git is not installed (riskkit diff and history need it)")
         if out.returncode != 0:
             raise ConfigError(f"{ws_root} is not in a git repository (riskkit diff and history "
                               "read the register's git history)")
@@ -55,13 +58,13 @@ class Repo:
     def files(self, commit: str, folders=("risks", "runbooks")) -> list[str]:
         """Workspace-relative paths of the YAML files under ``folders`` at ``commit``."""
         paths = [self.prefix + f for f in folders]
-        out = git(self.top, "ls-tree", "-r", "--name-only", commit, "--", *paths)
-        return sorted(p[len(self.prefix):] for p in out.splitlines()
+        out = git(self.top, "ls-tree", "-r", "-z", "--name-only", commit, "--", *paths)
+        return sorted(p[len(self.prefix):] for p in out.split("\0")
                       if p.endswith((".yaml", ".yml")))
 
     def read(self, commit: str, rel: str) -> bytes | None:
         """A file's bytes at ``commit``, or None when it is not there."""
-        if self._batch is None:
+        if self._batch is None:  # git exists: Repo() ran it already
             self._batch = subprocess.Popen(["git", "-C", str(self.top), "cat-file", "--batch"],
                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._batch.stdin.write(f"{commit}:{self.prefix}{rel}\n".encode())
@@ -79,11 +82,10 @@ class Repo:
             self._batch.wait()
             self._batch = None
 
-    def log(self, paths: list[str], since: str | None = None) -> list[dict]:
-        """Commits that touched ``paths``, oldest first."""
-        args = ["log", "--reverse", "--format=%H%x1f%h%x1f%ad%x1f%an%x1f%s", "--date=short"]
-        if since:
-            args.append(f"--since={since}")
+    def log(self, paths: list[str]) -> list[dict]:
+        """Commits that touched ``paths``, oldest first, with their author dates."""
+        args = ["log", "--reverse", "--format=%H%x1f%h%x1f%ad%x1f%an%x1f%s",
+                "--date=short"]
         out = git(self.top, *args, "--", *[self.prefix + p for p in paths])
         commits = []
         for line in out.splitlines():

@@ -11,6 +11,8 @@ def heatmap(matrix: Matrix, risks, residual: bool = False) -> dict:
     """Plain data: one cell per likelihood x impact, with its level and the risks in it."""
     cells: dict[tuple[int, int], list[str]] = {}
     for risk in risks:
+        if risk.status == "closed":  # a closed risk no longer sits on the map
+            continue
         rating = risk.residual if residual else risk.rating
         if rating is None:
             rating = risk.rating  # no planned controls: residual is the current rating

@@ -51,14 +51,17 @@ def history(ws_root, risk_id: str, since: str | None = None) -> dict:
                                              and matrix.endswith((".yaml", ".yml")) else [])
         entries = []
         previous = None
-        for commit in repo.log(paths, since):
+        for commit in repo.log(paths):
             snap = snapshot(repo, commit["commit"], commit["short"], only_risk=risk_id)
             state = _state(snap.risks.get(risk_id))
             if state == previous:
                 continue
-            entries.append({**{k: commit[k] for k in ("date", "short", "author", "subject")},
-                            "commit": commit["commit"], "state": state,
-                            "changes": _what_changed(previous, state)})
+            # Commits before --since still set the baseline a later change is measured from.
+            if since is None or commit["date"] >= since:
+                entries.append({**{k: commit[k] for k in ("date", "short", "author",
+                                                          "subject")},
+                                "commit": commit["commit"], "state": state,
+                                "changes": _what_changed(previous, state)})
             previous = state
     finally:
         repo.close()
@@ -89,19 +92,29 @@ def history_svg(data: dict, levels: list) -> str:
            f"<title>{escape(data['id'])}: level over time</title>",
            f'<text x="{left}" y="18" font-size="13" font-weight="bold">'
            f"{escape(data['id'])}: level over time</text>"]
-    rank_y = {}
-    for i, level in enumerate(levels):
-        y = top + (len(levels) - 1 - i) * band
-        rank_y[i] = y + band / 2
+    # Rows: the current matrix's levels plus any level a past matrix had, by rank.
+    rows = {lv.id: (lv.rank, lv.name, lv.color) for lv in levels}
+    for e in entries:
+        if e["state"] and e["state"]["level"] not in rows:
+            s = e["state"]
+            rows[s["level"]] = (s["level_rank"] + 0.5, s["level_name"], s["color"])
+    ordered = sorted(rows.items(), key=lambda item: item[1][0])
+    height = top + len(ordered) * band + 50
+    out[0] = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+              f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">')
+    level_y = {}
+    for i, (level_id, (_, name, color)) in enumerate(ordered):
+        y = top + (len(ordered) - 1 - i) * band
+        level_y[level_id] = y + band / 2
         out.append(f'<rect x="{left}" y="{y}" width="{width - left - 20}" height="{band}" '
-                   f'fill="{level.color}" fill-opacity="0.25"/>')
+                   f'fill="{color}" fill-opacity="0.25"/>')
         out.append(f'<text x="{left - 6}" y="{y + band / 2 + 4}" text-anchor="end">'
-                   f"{escape(level.name)}</text>")
+                   f"{escape(name)}</text>")
     points = []
     for i, e in enumerate(entries):
         x = left + i * step + step / 2
         if e["state"] is not None:
-            y = rank_y[e["state"]["level_rank"]]
+            y = level_y[e["state"]["level"]]
             if points:
                 points.append((x, points[-1][1]))
             points.append((x, y))

@@ -79,6 +79,7 @@ REGISTER = {
         """,
 }
 ORDER = ["RSK-F6", "RSK-A1", "RSK-B2", "RSK-E5", "RSK-C3", "RSK-D4"]
+ON_MAP = [r for r in ORDER if r != "RSK-D4"]  # a closed risk no longer sits on the heat map
 
 
 @pytest.fixture
@@ -432,13 +433,13 @@ def matrix_json(run, ws, *args) -> dict:
 def test_matrix_json_places_every_risk_once(run, ws):
     data = matrix_json(run, ws)
     assert len(data["cells"]) == 25
-    assert sum(c["count"] for c in data["cells"]) == len(ORDER) == data["total"]
+    assert sum(c["count"] for c in data["cells"]) == len(ON_MAP) == data["total"]
     placed = sorted(i for c in data["cells"] for i in c["risks"])
-    assert placed == sorted(ORDER)
+    assert placed == sorted(ON_MAP)
     cell = {(c["likelihood"], c["impact"]): c for c in data["cells"]}
     assert cell[(5, 5)]["risks"] == ["RSK-F6"]
     assert cell[(3, 4)]["risks"] == ["RSK-B2"]
-    assert cell[(1, 2)]["risks"] == ["RSK-D4"]
+    assert cell[(1, 2)]["risks"] == []  # RSK-D4 is closed
     assert all(c["count"] == len(c["risks"]) for c in data["cells"])
     assert {(c["likelihood"], c["impact"]) for c in data["cells"]} == {
         (li, im) for li in range(1, 6) for im in range(1, 6)}
@@ -447,7 +448,7 @@ def test_matrix_json_places_every_risk_once(run, ws):
 def test_matrix_residual(run, ws):
     data = matrix_json(run, ws, "--residual")
     cell = {(c["likelihood"], c["impact"]): c for c in data["cells"]}
-    assert sum(c["count"] for c in data["cells"]) == len(ORDER)
+    assert sum(c["count"] for c in data["cells"]) == len(ON_MAP)
     assert cell[(2, 3)]["risks"] == ["RSK-B2", "RSK-C3"]  # B2 by residual, C3 by current
     assert cell[(5, 2)]["risks"] == ["RSK-F6"]
     assert cell[(5, 5)]["count"] == 0
@@ -472,18 +473,18 @@ def test_matrix_svg(run, ws):
     assert {r.get("fill").lower() for r in rects} <= colors
     assert not root.findall(f".//{ns}script")
     numbers = [int(t.text) for t in root.iter(ns + "text") if t.text and t.text.isdigit()]
-    assert sum(numbers) == len(ORDER)
+    assert sum(numbers) == len(ON_MAP)
 
 
 def test_matrix_text_counts(run, ws):
     result = run("-C", ws, "matrix")
     assert result.exit_code == 0
     assert not ANSI.search(result.stdout)  # piped output: no colour
-    assert "6 risks" in result.stdout
+    assert "5 risks" in result.stdout
     grid_rows = [line for line in result.stdout.splitlines() if line.count("|") == 6]
     assert len(grid_rows) == 5
     counts = [int(n) for line in grid_rows for n in re.findall(r"\|\s*(\d+) ", line)]
-    assert sum(counts) == len(ORDER)
+    assert sum(counts) == len(ON_MAP)
 
 
 def test_matrix_no_color_even_when_forced_env(run, ws):
@@ -524,7 +525,7 @@ def test_matrix_colour_only_on_a_terminal_without_no_color(ws):
     assert ANSI.search(coloured), "a terminal should get colour"
     plain = _run_on_a_terminal(["-C", str(ws), "matrix"], {**env, "NO_COLOR": "1"})
     assert not ANSI.search(plain)
-    assert "6 risks" in plain
+    assert "5 risks" in plain
 
 
 def test_matrix_on_nist_preset(run, make_ws):

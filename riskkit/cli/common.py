@@ -26,7 +26,7 @@ output_option = click.option("-o", "--output", type=click.Path(dir_okay=False), 
                              help="Write to FILE (atomically) instead of standard output.")
 
 
-def _parse_date(ctx, param, value):
+def parse_date(ctx, param, value):
     if value is None:
         return None
     try:
@@ -35,7 +35,7 @@ def _parse_date(ctx, param, value):
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)")
 
 
-as_of_option = click.option("--as-of", callback=_parse_date, metavar="DATE",
+as_of_option = click.option("--as-of", callback=parse_date, metavar="DATE",
                             help="Treat DATE (YYYY-MM-DD) as today, for reproducible output.")
 
 
@@ -49,6 +49,20 @@ def emit(text: str, output: str | None) -> None:
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def repo_path(ws, path: str) -> str:
+    """``path`` (relative to the workspace) as seen from the top of its git repository,
+    which is what CI annotations need when the register lives in a subfolder."""
+    import os
+
+    top = ws.root
+    while not (top / ".git").exists():
+        if top.parent == top:
+            return path
+        top = top.parent
+    prefix = os.path.relpath(ws.root, top)
+    return path if prefix == "." else f"{prefix}/{path}".replace(os.sep, "/")
 
 
 def use_color() -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..problems import InputError
 from . import cli
 from .common import (as_of_option, emit, format_option, output_option, paper_option,
                      parse_vars, today, with_vars, workspace)
@@ -64,13 +65,14 @@ def checklist(ctx, runbook_ids, quarter, variables, vars_file, scenario, kind, f
               as_of, paper) -> None:
     """Printable drill checklists for runbook IDs, or for a quarter's plan (one pack).
 
-    Inputs given with --var are filled in; the others print as {name} for the room.
+    Inputs given with --var, and defaults that need nothing missing, are filled in; the
+    others print as {name} for the room. A --var no runbook takes is an error.
 
     \b
     riskkit drill checklist db-failover --scenario host-lost --format html -o drill.html
     riskkit drill checklist --quarter 2027Q1 --format html -o pack.html
     """
-    from ..documents import checklist_context, render_checklists
+    from ..documents import checklist_context, pack_inputs, render_checklists
     from ..drills import plan
     from .register import load_clean
 
@@ -83,9 +85,10 @@ def checklist(ctx, runbook_ids, quarter, variables, vars_file, scenario, kind, f
         if not runbook_ids:
             click.echo(f"riskkit: no runbook is due for a drill in {quarter}", err=True)
     given = parse_vars(variables, vars_file)
-    contexts = [checklist_context(ws, loaded, loaded.runbook(rid), given, scenario,
-                                  today(as_of), kind, loaded.measured(rid))
-                for rid in runbook_ids]
+    runbooks = [loaded.runbook(rid) for rid in runbook_ids]
+    contexts = [checklist_context(ws, loaded, rb, mine, scenario, today(as_of), kind,
+                                  loaded.measured(rb.id))
+                for rb, mine in zip(runbooks, pack_inputs(runbooks, given))]
     emit(render_checklists(ws, contexts, fmt, paper), output)
 
 
@@ -128,8 +131,7 @@ def record(ctx, runbook_id, date_, kind, outcome, scenario, minutes, participant
         try:
             steps[step] = float(value) if "." in value else int(value)
         except ValueError:
-            raise click.BadParameter(f"{step}={value}: minutes must be a number",
-                                     param_hint="--minutes")
+            raise InputError(f"--minutes {step}={value}: minutes must be a number")
     path = record_drill(workspace(ctx), runbook_id, date_, kind, outcome, scenario, steps,
                         _pairs(participant, ":", "NAME:ROLE"), list(finding), commit,
                         today(as_of))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from . import cli
-from .common import emit, format_option, output_option, workspace
+from .common import emit, format_option, output_option, parse_date, workspace
 
 
 @cli.command()
@@ -36,7 +36,8 @@ def diff(ctx, revs, fmt, output) -> None:
 
 @cli.command()
 @click.argument("risk_id", metavar="RISK-ID")
-@click.option("--since", metavar="DATE", help="Only commits since DATE.")
+@click.option("--since", metavar="DATE", callback=parse_date,
+              help="Only changes committed (author date) on or after DATE.")
 @format_option("text", "json", "svg")
 @output_option
 @click.pass_context
@@ -46,7 +47,7 @@ def history(ctx, risk_id, since, fmt, output) -> None:
     from ..output import to_json
 
     ws = workspace(ctx)
-    data = compute(ws.root, risk_id, since)
+    data = compute(ws.root, risk_id, since.isoformat() if since else None)
     if fmt == "json":
         emit(to_json(data), output)
     elif fmt == "svg":

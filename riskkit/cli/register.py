@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
 from ..problems import ConfigError, ProblemsFound
 from . import EXIT_PROBLEMS, cli
-from .common import as_of_option, emit, format_option, output_option, use_color, workspace
+from .common import (as_of_option, emit, format_option, output_option, repo_path,
+                     use_color, workspace)
 
 
 def load_clean(ctx: click.Context, as_of=None):
-    """The loaded workspace; its errors stop the command (exit 1), warnings do not."""
+    """The loaded workspace; its errors stop the command (exit 1), warnings do not.
+
+    ``as_of`` only shapes what commands report; files are checked against the real
+    today, so a review as of a past date is not refused for drills recorded since.
+    """
     from ..load import load
 
-    loaded = load(workspace(ctx), as_of=as_of)
+    loaded = load(workspace(ctx))
     errors = [p for p in loaded.problems if p.is_error]
     if errors:
         raise ProblemsFound(errors)
@@ -69,6 +76,8 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
     files = expand(list(paths))
     problems, counts = validate_all(ws, files, today(as_of))
     problems = filter_problems(problems, ws, list(paths))
+    if fmt == "github":  # annotations name files from the top of the repository
+        problems = [dataclasses.replace(p, path=repo_path(ws, p.path)) for p in problems]
     click.echo(PROBLEM_FORMATS[fmt](problems), nl=False)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
@@ -231,8 +240,8 @@ def review(ctx, as_of, strict, kinds, fmt, output) -> None:
         text = to_json({"as_of": day.isoformat(), "summary": summary(findings),
                         "findings": [f.to_dict() for f in findings]})
     elif fmt == "github":
-        text = "".join(github_line("warning", f.path, f.line, f.col, f.kind, f.message)
-                       for f in findings)
+        text = "".join(github_line("warning", repo_path(loaded.workspace, f.path), f.line,
+                                   f.col, f.kind, f.message) for f in findings)
     elif fmt == "md":
         rows = [[f.kind, f.subject, f.owner, f.message, f"{f.path}:{f.line}"] for f in findings]
         text = (f"## Needs attention as of {day.isoformat()}\n\n"
