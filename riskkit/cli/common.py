@@ -45,7 +45,12 @@ def today(as_of: dt.date | None) -> dt.date:
 
 def emit(text: str, output: str | None) -> None:
     if output:
-        write_atomic(output, text)
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            from ..problems import ConfigError
+
+            raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
