@@ -18,6 +18,23 @@ def check_scenario(runbook: Runbook, scenario: str | None) -> None:
     raise InputError(f"{runbook.id}: unknown scenario '{scenario}'{hint}; scenarios: {known}")
 
 
+def stage_kind(steps: list[dict]) -> str:
+    """How the steps of one stage relate: "single", "parallel" (all can run at once),
+    "alternatives" (each is for another scenario, so only one runs) or "mixed".
+
+    Without a scenario the branches of a runbook share stages; calling them parallel work
+    would have someone run the partition fix and the node-lost fix at once.
+    """
+    pairs = [(a, b) for i, a in enumerate(steps) for b in steps[i + 1:]]
+    if not pairs:
+        return "single"
+    together = sum(1 for a, b in pairs
+                   if not a["when"] or not b["when"] or set(a["when"]) & set(b["when"]))
+    if together == len(pairs):
+        return "parallel"
+    return "alternatives" if together == 0 else "mixed"
+
+
 def view(runbook: Runbook, roles: dict, risks=(), scenario: str | None = None,
          measured: dict | None = None) -> dict:
     """Stages, critical path, roles and steps of ``runbook`` (pruned for ``scenario``).
@@ -119,7 +136,8 @@ def _risk(risk) -> dict:
         "id": risk.id, "title": risk.title, "owner": risk.owner, "status": risk.status,
         "level": risk.level.id, "level_name": risk.level.name, "color": risk.level.color,
         "score": risk.rating.score,
-        "residual": risk.residual.to_dict() if risk.residual else None,
+        "residual": ({**risk.residual.to_dict(), "level_name": risk.residual.level.name,
+                      "color": risk.residual.level.color} if risk.residual else None),
         "rto_minutes": risk.rto_minutes,
         "controls": [c.__dict__ for c in risk.controls],
     }

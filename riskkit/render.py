@@ -36,23 +36,46 @@ def _sandbox(undefined=None, autoescape=False, loader=None):
 
 
 def template_variables(text: str) -> tuple[set[str], str | None]:
-    """The names a runbook text uses, or the syntax error that stops it parsing."""
+    """The names a runbook text uses, or the reason it cannot be used.
+
+    Runbook text may only print its inputs: a syntax error, a private attribute
+    (``__class__``), the ``attr`` filter or a template built-in (``cycler``) is refused
+    here, at validate time, rather than by the sandbox in the middle of an incident.
+    """
     if "{%" not in text and "{#" not in text:
         stripped = _SIMPLE.sub("", text)
         if "{{" not in stripped and "}}" not in stripped:  # only {{ name }}: no parser needed
             return set(_SIMPLE.findall(text)), None
-    from jinja2 import TemplateSyntaxError, meta
+    from jinja2 import TemplateSyntaxError, meta, nodes
 
     env = _text_env()
     try:
-        return meta.find_undeclared_variables(env.parse(text)), None
+        tree = env.parse(text)
     except TemplateSyntaxError as exc:
         return set(), f"template syntax error on line {exc.lineno} of the text: {exc.message}"
+    refused = "refused by the template sandbox: "  # the words render-time refusals use
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)):
+        if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            return set(), f"{refused}'.{node.attr}' reaches into Python internals"
+        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) \
+                and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
+            return set(), f"{refused}'[{node.arg.value!r}]' reaches into Python internals"
+        if isinstance(node, nodes.Filter) and node.name == "attr":
+            return set(), f"{refused}the 'attr' filter can reach into Python internals"
+        if isinstance(node, nodes.Name) and node.name in env.globals:
+            return set(), (f"{refused}'{node.name}' is a template built-in; runbook text "
+                           "may only use its inputs")
+    return meta.find_undeclared_variables(tree), None
 
 
-def resolve_inputs(runbook: Runbook, given: dict[str, str]) -> dict[str, object]:
+def resolve_inputs(runbook: Runbook, given: dict[str, str], partial: bool = False,
+                   doing: str = "render") -> dict[str, object]:
     """The inputs' values: given ones checked, defaults filled in (defaults may use other
-    inputs). Raises InputError listing every missing, unknown or invalid value."""
+    inputs). Raises InputError listing every missing, unknown or invalid value.
+
+    With ``partial`` (drill checklists) a missing input is no error: it is left out, and so
+    is a default that uses it, for the room to fill in; unknown and invalid values still are.
+    """
     from jinja2 import UndefinedError
 
     errors: list[str] = []
@@ -65,6 +88,7 @@ def resolve_inputs(runbook: Runbook, given: dict[str, str]) -> dict[str, object]
             errors.append(f"unknown input '{name}'{hint}; {runbook.id} takes: {known}")
     values: dict[str, object] = {n: v for n, v in given.items() if n in declared}
     pending = [i for i in runbook.inputs if i.name not in values]
+    missing: set[str] = set()  # required inputs with no value and no default
     env = _sandbox()
     while pending:  # defaults may refer to other inputs, in any order
         progress = False
@@ -72,9 +96,11 @@ def resolve_inputs(runbook: Runbook, given: dict[str, str]) -> dict[str, object]
             if spec.default is None:
                 pending.remove(spec)
                 if spec.required:
+                    missing.add(spec.name)
                     what = f" ({spec.description})" if spec.description else ""
-                    errors.append(f"missing required input '{spec.name}'{what}: "
-                                  f"pass --var {spec.name}=VALUE")
+                    if not partial:
+                        errors.append(f"missing required input '{spec.name}'{what}: "
+                                      f"pass --var {spec.name}=VALUE")
                 progress = True
                 continue
             if not isinstance(spec.default, str) or "{{" not in spec.default:
@@ -89,9 +115,8 @@ def resolve_inputs(runbook: Runbook, given: dict[str, str]) -> dict[str, object]
             except UndefinedError:
                 continue
         if not progress:
-            for spec in pending:
-                errors.append(f"input '{spec.name}': its default {spec.default!r} uses an input "
-                              "that has no value")
+            if not partial:
+                errors += _unresolved_defaults(pending, missing)
             break
     for spec in runbook.inputs:
         if spec.name not in values or spec.name not in given:
@@ -108,13 +133,25 @@ def resolve_inputs(runbook: Runbook, given: dict[str, str]) -> dict[str, object]
             errors.append(f"input '{spec.name}': default {values[spec.name]!r} does not match "
                           f"{spec.pattern}")
     if errors:
-        raise InputError(f"cannot render {runbook.id}; no plan was printed:\n  "
-                         + "\n  ".join(errors))
+        printed = "no plan was printed" if doing == "render" else "nothing was printed"
+        raise InputError(f"cannot {doing} {runbook.id}; {printed}:\n  " + "\n  ".join(errors))
     return values
 
 
-class _Placeholder:
-    """For checklists: an input with no value prints as ``{name}`` for the room to fill in."""
+def _unresolved_defaults(pending: list, missing: set[str]) -> list[str]:
+    """Why the defaults still pending have no value. A default that waits (perhaps through
+    another default) on a missing required input is left unsaid: naming that input is the
+    whole fix, and saying more buries it."""
+    blocked = set(missing)
+    changed = True
+    while changed:
+        changed = False
+        for spec in pending:
+            if spec.name not in blocked and template_variables(spec.default)[0] & blocked:
+                blocked.add(spec.name)
+                changed = True
+    return [f"input '{spec.name}': its default {spec.default!r} uses an input that has no value"
+            for spec in pending if spec.name not in blocked]
 
 
 def render_steps(runbook: Runbook, view: dict, values: dict, placeholders: bool = False) -> None:
@@ -128,8 +165,42 @@ def render_steps(runbook: Runbook, view: dict, values: dict, placeholders: bool 
     undefined = None
     if placeholders:
         class Hole(ChainableUndefined):
+            """For checklists: an input with no value prints as ``{name}`` for the room.
+
+            The sandbox answers a refused attribute with an undefined too, one that carries
+            SecurityError; that one must still raise, not print as a blank to fill in.
+            """
+            __slots__ = ()
+
+            def _refused(self) -> bool:
+                return issubclass(self._undefined_exception, SecurityError)
+
             def __str__(self):
-                return "{" + (self._undefined_name or "?") + "}"
+                if self._refused():
+                    self._fail_with_undefined_error()
+                return f"{{{self._undefined_name or '?'}}}"
+
+            def __getattr__(self, name):
+                # dunder probes stay AttributeError; the sandbox then tries [name] below
+                if self._refused() and not (name[:2] == "__" and name[-2:] == "__"):
+                    self._fail_with_undefined_error()
+                return super().__getattr__(name)
+
+            def __getitem__(self, key):
+                if self._refused():
+                    self._fail_with_undefined_error()
+                return super().__getitem__(key)
+
+            def __iter__(self):
+                if self._refused():
+                    self._fail_with_undefined_error()
+                return super().__iter__()
+
+            def __bool__(self):
+                if self._refused():
+                    self._fail_with_undefined_error()
+                return super().__bool__()
+
         undefined = Hole
     env = _sandbox(undefined=undefined)
     problems: list[Problem] = []
@@ -172,6 +243,7 @@ def environment(workspace_root: Path | None, html: bool):
     env = _sandbox(autoescape=html, loader=ChoiceLoader(loaders))
     env.filters["minutes"] = _minutes
     env.filters["markdown"] = markdown_html
+    env.filters["markdown_inline"] = markdown_inline
     return env
 
 
@@ -250,6 +322,13 @@ def markdown_html(text: str):
         else:
             out.append(f"<p>{_inline(' '.join(ln.strip() for ln in lines))}</p>")
     return Markup("\n".join(out))
+
+
+def markdown_inline(text: str):
+    """One line of runbook text as HTML: `code` and **bold** only, the rest escaped."""
+    from markupsafe import Markup
+
+    return Markup(_inline(str(text).strip()))
 
 
 def _inline(text: str) -> str:

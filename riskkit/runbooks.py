@@ -226,7 +226,7 @@ def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
             continue
         names, error = template_variables(text)
         if error:
-            code = "B013" if error.startswith("refused") else "B011"
+            code = "T003" if "refused" in error else "B011"
             problems.append(doc.problem(path, code, f"{rb}: {error}"))
         for name in sorted(names - declared):
             hint = _hint(name, declared)

@@ -52,7 +52,7 @@ def runbook_view(ctx, runbook_id: str, scenario: str | None) -> dict:
     ws = workspace(ctx)
     loaded = load_runbook_only(ws, runbook_id)
     rb = loaded.runbooks[0]
-    return view(rb, ws.roles, loaded.risks, scenario)
+    return view(rb, ws.roles, loaded.risks, scenario, loaded.measured(rb.id))
 
 
 scenario_option = click.option("--scenario", "-s", metavar="S",
@@ -73,7 +73,14 @@ def show(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | Non
     emit(to_json(data) if fmt == "json" else show_text(data), output)
 
 
+STAGE_NOTES = {"single": "", "parallel": " (in parallel)",
+               "alternatives": " (alternatives: one per scenario)",
+               "mixed": " (in parallel, each step only in its scenarios)"}
+
+
 def show_text(v: dict) -> str:
+    from ..plan import stage_kind
+
     out = [f"{v['id']}: {v['title']}"]
     meta = [x for x in (v["severity"], v["owner"] and f"owner {v['owner']}") if x]
     if meta:
@@ -96,16 +103,19 @@ def show_text(v: dict) -> str:
                    + " -> ".join(v["drilled_critical_path"]))
     if v["unestimated"]:
         out.append("no estimate (counted as 0): " + ", ".join(v["unestimated"]))
-    for i, stage in enumerate(v["stages"], 1):
+    for i in range(1, len(v["stages"]) + 1):
+        steps = [s for s in v["steps"] if s["stage"] == i]
         out.append("")
-        out.append(f"Stage {i}" + (" (in parallel)" if len(stage) > 1 else ""))
-        for step in (s for s in v["steps"] if s["stage"] == i):
+        out.append(f"Stage {i}" + STAGE_NOTES[stage_kind(steps)])
+        for step in steps:
             mark = "*" if step["critical"] else " "
             minutes = _fmt_minutes(step["minutes"])
             if step["measured_minutes"] is not None:
                 minutes += f" (drilled {step['measured_minutes']:g})"
             flags = "".join([f" [approval: {step['approval']}]" if step["approval"] else "",
-                             " [irreversible]" if step["irreversible"] else ""])
+                             " [irreversible]" if step["irreversible"] else "",
+                             f" [only when: {', '.join(step['when'])}]"
+                             if step["when"] and not v["scenario"] else ""])
             out.append(f" {mark} {step['id']:<22} {step['role'] or '-':<10} {minutes:>5} min  "
                        f"{step['title']}{flags}")
     out += ["", "* on the critical path", "", "Roles"]
@@ -171,5 +181,7 @@ def render(ctx, runbook_id, variables, vars_file, scenario, fmt, output, as_of, 
     ws = workspace(ctx)
     loaded = load_runbook_only(ws, runbook_id)
     given = parse_vars(variables, vars_file)
-    context = plan_context(ws, loaded, loaded.runbooks[0], given, scenario, today(as_of))
+    rb = loaded.runbooks[0]
+    context = plan_context(ws, loaded, rb, given, scenario, today(as_of),
+                           loaded.measured(rb.id))
     emit(render_plan(ws, context, fmt, paper), output)
