@@ -14,12 +14,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# The demo register is dated around 2026-11-26; --as-of keeps its story true.
+AS_OF ?= 2026-11-26
+
 demo: $(STAMP)
 	$(BIN)/riskkit validate
 	$(BIN)/riskkit risks --above-appetite
 	$(BIN)/riskkit matrix
 	$(BIN)/riskkit runbook list
 	$(BIN)/riskkit runbook show db-failover --scenario host-lost
+	$(BIN)/riskkit runbook render db-failover --var region=eu-west-1 --scenario host-lost \
+	    --as-of $(AS_OF) --format html -o build/db-failover.html
+	$(BIN)/riskkit review --as-of $(AS_OF)
+	$(BIN)/riskkit drill plan --quarter 2027Q1 --as-of $(AS_OF)
+	$(BIN)/riskkit drill checklist --quarter 2027Q1 --as-of $(AS_OF) --format html \
+	    -o build/drills-2027Q1.html
+	$(BIN)/riskkit report --as-of $(AS_OF) -o build/report.html
 
 # Tools the tests drive for real: Graphviz renders the DOT, Chromium prints the HTML,
 # poppler reads the PDF back. Installed from Debian's packages when missing.

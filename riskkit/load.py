@@ -121,7 +121,8 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
         loaded.problems += problems
         if doc is None:
             continue
-        drill, problems = load_drill(doc, by_id, as_of or dt.date.today())
+        drill, problems = load_drill(doc, by_id, as_of or dt.date.today(),
+                                     {i for i, *_ in runbook_ids})
         loaded.problems += problems
         if drill is not None:
             loaded.drills.append(drill)
@@ -146,7 +147,8 @@ def _remember_links(loaded: Loaded) -> None:
     by_risk = {r.id: r.file for r in loaded.risks}
     by_runbook: dict[str, list[str]] = {}
     for risk_id, runbook_id in sorted(loaded.links):
-        by_runbook.setdefault(runbook_id, []).append(by_risk[risk_id])
+        if risk_id in by_risk:  # a risk with problems did not load; it is not linked
+            by_runbook.setdefault(runbook_id, []).append(by_risk[risk_id])
     cache.write(loaded.workspace.root, "links", {}, {}, {"by_runbook": by_runbook})
 
 
