@@ -17,7 +17,9 @@ class Problem:
     severity: str = field(default="error", compare=False)
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+        """One line, always: a newline in a message (from a key, say) is shown escaped."""
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {message}"
 
     def to_dict(self) -> dict:
         return {

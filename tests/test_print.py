@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from browser import (ARTIFACTS, first_page_with, needed_tools, pages, pdfinfo, print_pdf,
+                     squeezed, text)
 from conftest import EXAMPLES
 
 WORKSPACE = EXAMPLES / "render"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 AS_OF = ("--as-of", "2026-11-26")
 VARS = ("--var", "cluster=mq-eu-1", "--var", "incident=INC-4821")
 QUORUM_STEPS = ["declare", "snapshot-state", "pause-publishers", "status-update",
@@ -29,18 +30,8 @@ QUORUM_STAGES = 5  # without a scenario: declare | 3 in parallel | 2 branches | 
 QUORUM_STAGE_ROWS = ["declare", "snapshot-state", "heal-partition", "resume-publishers",
                      "close"]
 DISK_STEPS = ["find-queue", "grow-volume", "wake-consumers"]
-TOOLS = ("chromium", "pdfinfo", "pdftotext", "pdftoppm")
 A4 = (595.28, 841.89)
 LETTER = (612.0, 792.0)
-
-
-def needed_tools() -> dict[str, str]:
-    """The tools' paths; a test without them fails (in the test, so it shows as FAILED)."""
-    missing = [t for t in TOOLS if shutil.which(t) is None]
-    if missing:
-        pytest.fail(f"{', '.join(missing)} not found: run `make test`, which installs "
-                    "chromium and poppler-utils before running the tests", pytrace=False)
-    return {t: shutil.which(t) for t in TOOLS}
 
 
 @pytest.fixture
@@ -57,27 +48,10 @@ def html_of(run, ws, tmp_path, name: str, *args) -> Path:
     return target
 
 
-def print_pdf(tools, html: Path, tmp_path) -> Path:
-    pdf = html.with_suffix(".pdf")
-    profile = tmp_path / f"chromium-{html.stem}"
-    cmd = [tools["chromium"], "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={profile}", "--no-pdf-header-footer",
-           f"--print-to-pdf={pdf}", html.resolve().as_uri()]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and pdf.is_file() and pdf.stat().st_size > 0, (
-        f"chromium did not print {html.name} (exit {done.returncode}):\n{done.stderr[-2000:]}")
-    return pdf
 
 
-def pdfinfo(tools, pdf: Path) -> dict[str, str]:
-    out = subprocess.run([tools["pdfinfo"], pdf], capture_output=True, text=True, timeout=60,
-                         check=True).stdout
-    return {k.strip(): v.strip() for k, _, v in (ln.partition(":") for ln in out.splitlines())}
 
 
-def pages(tools, pdf: Path) -> int:
-    return int(pdfinfo(tools, pdf)["Pages"])
 
 
 def page_size(tools, pdf: Path) -> tuple[float, float]:
@@ -86,17 +60,8 @@ def page_size(tools, pdf: Path) -> tuple[float, float]:
     return float(match[1]), float(match[2])
 
 
-def text(tools, pdf: Path, page: int | None = None) -> str:
-    cmd = [tools["pdftotext"]]
-    if page is not None:
-        cmd += ["-f", str(page), "-l", str(page)]
-    return subprocess.run(cmd + [pdf, "-"], capture_output=True, text=True, timeout=60,
-                          check=True).stdout
 
 
-def squeezed(value: str) -> str:
-    """Text without whitespace: a monospace id may wrap at its hyphen in a narrow box."""
-    return re.sub(r"\s+", "", value)
 
 
 def keep_page_one(tools, pdf: Path, name: str) -> Path:
@@ -109,11 +74,6 @@ def keep_page_one(tools, pdf: Path, name: str) -> Path:
     return png
 
 
-def first_page_with(tools, pdf: Path, needle: str) -> int:
-    for page in range(1, pages(tools, pdf) + 1):
-        if squeezed(needle) in squeezed(text(tools, pdf, page)):
-            return page
-    raise AssertionError(f"{needle!r} is on no page of {pdf.name}")
 
 
 def test_plan_prints_every_step_with_a_page_per_stage(run, ws, tmp_path):

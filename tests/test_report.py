@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 import zlib
@@ -21,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from browser import ARTIFACTS, chromium, first_page_with, needed_tools, pages, text
+
 AS_OF = ("--as-of", "2026-11-26")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 SVG = "{http://www.w3.org/2000/svg}"
-TOOLS = ("chromium", "pdfinfo", "pdftotext", "pdftoppm")
 WINDOW = (1280, 1800)
 
 # 5x5 matrix, appetite medium. Current -> residual:
@@ -346,19 +345,8 @@ def test_report_needs_an_output_file(run, ws):
 # --- a real browser ------------------------------------------------------------------------
 
 
-def needed_tools() -> dict[str, str]:
-    missing = [t for t in TOOLS if shutil.which(t) is None]
-    if missing:
-        pytest.fail(f"{', '.join(missing)} not found: run `make test`, which installs "
-                    "chromium and poppler-utils before running the tests", pytrace=False)
-    return {t: shutil.which(t) for t in TOOLS}
 
 
-def chromium(tools, tmp_path: Path, name: str, *args: str) -> subprocess.CompletedProcess:
-    cmd = [tools["chromium"], "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp_path / f'chromium-{name}'}", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
 def png_size_and_colours(png: Path) -> tuple[int, int, int]:
@@ -419,23 +407,10 @@ def pdf(url, tmp_path) -> Path:
     return target
 
 
-def pdf_text(pdf: Path, page: int | None = None) -> str:
-    pages = ["-f", str(page), "-l", str(page)] if page else []
-    return subprocess.run([shutil.which("pdftotext"), *pages, pdf, "-"], capture_output=True,
-                          text=True, timeout=60, check=True).stdout
 
 
-def pdf_pages(pdf: Path) -> int:
-    info = subprocess.run([shutil.which("pdfinfo"), pdf], capture_output=True, text=True,
-                          timeout=60, check=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
 
 
-def first_page_with(pdf: Path, needle: str) -> int:
-    for page in range(1, pdf_pages(pdf) + 1):
-        if needle in re.sub(r"\s+", "", pdf_text(pdf, page)):
-            return page
-    raise AssertionError(f"{needle!r} is on no page")
 
 
 def test_chromium_screenshot_of_the_report(url, tmp_path):
@@ -454,15 +429,15 @@ def test_chromium_screenshot_of_the_report(url, tmp_path):
 def test_chromium_prints_the_report_with_its_sections_and_coloured_heat_maps(run, ws, pdf,
                                                                              tmp_path):
     tools = needed_tools()
-    pages = pdf_pages(pdf)
-    assert 1 <= pages <= 6, f"{pages} pages for six risks and three runbooks"
-    body = re.sub(r"\s+", "", pdf_text(pdf))
+    count = pages(needed_tools(), pdf)
+    assert 1 <= count <= 6, f"{count} pages for six risks and three runbooks"
+    body = re.sub(r"\s+", "", text(needed_tools(), pdf))
     for part in ("Heatmaps", "Currentratings", "Residualratings", "Needsattention(8)",
                  "Drillsduein2027Q1(2)", "Runbooks:expectedtimetomitigate", "Theregister(6)",
                  "Generatedbyriskkit"):
         assert part in body, f"{part} is not in the printed report"
     # The heat maps print in colour (print-color-adjust), in the matrix's colours.
-    page = first_page_with(pdf, "Currentratings")
+    page = first_page_with(needed_tools(), pdf, "Currentratings")
     colour = {lv["id"]: lv["color"] for lv in json_of(run, ws, "matrix")["levels"]}
     pixels = ppm_pixels(tools, pdf, page, tmp_path)
     for level in ("critical", "high", "medium", "low"):
@@ -477,8 +452,8 @@ def test_printed_report_opens_with_the_heat_maps(pdf):
     """Page 1 is what management reads: the summary cards and the heat maps belong on it,
     not a page that is three-quarters blank with the maps pushed whole to page 2."""
     needed_tools()
-    assert first_page_with(pdf, "Heatmaps") == 1
-    assert first_page_with(pdf, "Currentratings") == 1
+    assert first_page_with(needed_tools(), pdf, "Heatmaps") == 1
+    assert first_page_with(needed_tools(), pdf, "Currentratings") == 1
 
 
 def test_printed_report_holds_every_risk_id_whole(pdf):
@@ -486,6 +461,6 @@ def test_printed_report_holds_every_risk_id_whole(pdf):
     must not break at its hyphen (pdftotext joins "RSK-" at a line end with the next line,
     so a broken id is not found)."""
     needed_tools()
-    body = re.sub(r"\s+", " ", pdf_text(pdf))
+    body = re.sub(r"\s+", " ", text(needed_tools(), pdf))
     missing = [rid for rid in RISK_IDS if rid not in body]
     assert not missing, f"{missing} are not whole in the printed report (broken at the hyphen?)"
