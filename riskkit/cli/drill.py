@@ -10,12 +10,12 @@ from .common import (as_of_option, emit, format_option, output_option, paper_opt
                      parse_vars, today, with_vars, workspace)
 
 
-@cli.group()
+@cli.group(short_help="Plan drills, print checklists, record results.")
 def drill() -> None:
     """Drills: which runbooks to exercise, checklists for the room, and their results."""
 
 
-@drill.command("plan")
+@drill.command("plan", short_help="Which runbooks to drill in a quarter, and why.")
 @click.option("--quarter", metavar="YYYYQN", help="The quarter to plan (default: the next one).")
 @click.option("--max", "limit", type=click.IntRange(min=1), help="At most N runbooks.")
 @format_option("table", "json", "md")
@@ -49,7 +49,7 @@ def plan_(ctx, quarter, limit, fmt, output, as_of) -> None:
         emit(f"Drills due in {quarter}: {len(due)}\n\n{text}", output)
 
 
-@drill.command()
+@drill.command(short_help="Printable drill checklists.")
 @click.argument("runbook_ids", nargs=-1, metavar="[ID]...")
 @click.option("--quarter", metavar="YYYYQN", help="Print the pack for the runbooks due then.")
 @with_vars
@@ -102,9 +102,10 @@ def _pairs(values, sep, what):
     return out
 
 
-@drill.command()
+@drill.command(short_help="Add a drill's results.")
 @click.argument("runbook_id", metavar="RUNBOOK")
-@click.option("--date", "date_", required=True, metavar="DATE", help="When the drill ran.")
+@click.option("--date", "date_", required=True, metavar="DATE",
+              help="When the drill ran (YYYY-MM-DD).")
 @click.option("--kind", type=click.Choice(["tabletop", "live", "game-day"]), required=True)
 @click.option("--outcome", type=click.Choice(["pass", "partial", "fail"]), required=True)
 @click.option("--scenario", "-s", metavar="S", help="The scenario drilled.")

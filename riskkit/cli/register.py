@@ -27,7 +27,7 @@ def load_clean(ctx: click.Context, as_of=None):
     return loaded
 
 
-@cli.command()
+@cli.command(short_help="Scaffold a workspace (never overwrites).")
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
 @click.option("--name", default=None, help="Name of the register (default: the folder name).")
 def init(directory: str, name: str | None) -> None:
@@ -41,7 +41,7 @@ def init(directory: str, name: str | None) -> None:
                "next: riskkit validate", err=True)
 
 
-@cli.command()
+@cli.command(short_help="Check every file; report every problem.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @format_option("text", "json", "github", "auto", default="auto")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
@@ -125,7 +125,7 @@ SORTS = {
 }
 
 
-@cli.command()
+@cli.command(short_help="The scored register, highest first.")
 @click.option("--level", help="Only risks rated at this level or above.")
 @click.option("--owner", multiple=True, help="Only risks of this owner (repeatable).")
 @click.option("--tag", multiple=True, help="Only risks with this tag (repeatable).")
@@ -174,7 +174,7 @@ def risks(ctx, level, owner, tag, status, above_appetite, sort, fmt, output) -> 
         emit(text, output)
 
 
-@cli.command()
+@cli.command(short_help="The heat map of risks on the matrix.")
 @click.option("--residual", is_flag=True, help="Place risks by their residual rating.")
 @format_option("text", "json", "svg")
 @output_option
@@ -194,7 +194,7 @@ def matrix(ctx, residual: bool, fmt: str, output: str | None) -> None:
         emit(heatmap_text(data, color=use_color() and not output), output)
 
 
-@cli.command()
+@cli.command(short_help="Print a JSON Schema.")
 @click.argument("name", type=click.Choice(["risk", "runbook", "drill", "matrix", "settings"]))
 @output_option
 def schema(name: str, output: str | None) -> None:
@@ -204,7 +204,7 @@ def schema(name: str, output: str | None) -> None:
     emit(schema_text(name), output)
 
 
-@cli.command()
+@cli.command(short_help="What needs attention now.")
 @as_of_option
 @click.option("--strict", is_flag=True, help="Exit 1 when anything needs attention.")
 @click.option("--kind", "kinds", multiple=True, metavar="KIND",
@@ -257,7 +257,7 @@ def review(ctx, as_of, strict, kinds, fmt, output) -> None:
         ctx.exit(EXIT_PROBLEMS)
 
 
-@cli.command()
+@cli.command(short_help="A self-contained HTML report.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="The HTML file to write (atomically).")
 @as_of_option

@@ -18,7 +18,7 @@ def _fmt_minutes(value) -> str:
     return "-" if value is None else f"{value:g}"
 
 
-@runbook.command("list")
+@runbook.command("list", short_help="Every runbook with its ETA and risks.")
 @format_option("table", "json", "md")
 @output_option
 @click.pass_context
@@ -59,7 +59,7 @@ scenario_option = click.option("--scenario", "-s", metavar="S",
                                help="Keep only the steps that apply to scenario S.")
 
 
-@runbook.command()
+@runbook.command(short_help="Stages, critical path, ETA, roles, inputs.")
 @click.argument("runbook_id", metavar="ID")
 @scenario_option
 @format_option("text", "json")
@@ -138,7 +138,7 @@ def show_text(v: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-@runbook.command()
+@runbook.command(short_help="The step graph as DOT or Mermaid.")
 @click.argument("runbook_id", metavar="ID")
 @scenario_option
 @format_option("dot", "mermaid")
@@ -156,7 +156,7 @@ def graph(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | No
     emit(to_dot(data) if fmt == "dot" else to_mermaid(data), output)
 
 
-@runbook.command()
+@runbook.command(short_help="The emergency plan, inputs filled in.")
 @click.argument("runbook_id", metavar="ID")
 @with_vars
 @scenario_option
