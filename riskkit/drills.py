@@ -99,6 +99,8 @@ def parse_quarter(text: str) -> tuple[dt.date, dt.date]:
     if not match:
         raise InputError(f"'{text}' is not a quarter (write it like 2027Q1)")
     year, q = int(match.group(1)), int(match.group(2))
+    if not 1 <= year <= 9998:
+        raise InputError(f"'{text}': the year is out of range")
     start = dt.date(year, 3 * q - 2, 1)
     end = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - dt.timedelta(days=1)
     return start, end
@@ -175,6 +177,9 @@ def parse_finding(text: str) -> dict:
 
 
 def next_quarter(day: dt.date) -> str:
-    """The quarter after the one ``day`` is in: 2026-11-26 -> 2027Q1."""
+    """The quarter after the one ``day`` is in: 2026-11-26 -> 2027Q1 (the last quarter
+    there is has no next one, and stays itself)."""
     q = (day.month - 1) // 3 + 1
-    return f"{day.year + 1}Q1" if q == 4 else f"{day.year}Q{q + 1}"
+    if q == 4:
+        return f"{day.year + 1}Q1" if day.year < 9998 else f"{day.year}Q4"
+    return f"{day.year}Q{q + 1}"

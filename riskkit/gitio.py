@@ -10,6 +10,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import schemacheck
 from .problems import ConfigError
 from .register import Risk, entries, load_risk
 from .runbooks import Runbook, load_runbook
@@ -52,6 +53,11 @@ class Repo:
         out = subprocess.run(["git", "-C", str(self.top), "rev-parse", "--verify", "--quiet",
                               f"{rev}^{{commit}}"], capture_output=True, text=True)
         if out.returncode != 0:
+            empty = subprocess.run(["git", "-C", str(self.top), "rev-parse", "--verify",
+                                    "--quiet", "HEAD"], capture_output=True).returncode != 0
+            if empty:
+                raise ConfigError("the repository has no commits yet: commit the register "
+                                  "first, then compare revisions")
             raise ConfigError(f"unknown revision '{rev}'")
         return out.stdout.strip()
 
@@ -84,6 +90,9 @@ class Repo:
 
     def log(self, paths: list[str]) -> list[dict]:
         """Commits that touched ``paths``, oldest first, with their author dates."""
+        if subprocess.run(["git", "-C", str(self.top), "rev-parse", "--verify", "--quiet",
+                           "HEAD"], capture_output=True).returncode != 0:
+            return []  # no commits yet
         args = ["log", "--reverse", "--format=%H%x1f%h%x1f%ad%x1f%an%x1f%s",
                 "--date=short"]
         out = git(self.top, *args, "--", *[self.prefix + p for p in paths])
@@ -125,7 +134,9 @@ def snapshot(repo: Repo, commit: str | None, label: str, only_risk: str | None =
         if raw is None:
             raise ConfigError(f"{SETTINGS} does not exist at {label}")
         doc, problems = load_bytes(raw, f"{label}:{SETTINGS}")
-        if doc is None or not isinstance(doc.data, dict):
+        if doc is not None:
+            problems += schemacheck.check("settings", doc)
+        if doc is None or problems:
             raise ConfigError(f"{SETTINGS} cannot be read at {label}", problems)
         ws = build_workspace(root, doc, read)
         names = repo.files(commit)

@@ -40,9 +40,13 @@ def _rgb(color: str) -> tuple[int, int, int]:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
-def heatmap_text(data: dict, color: bool = False) -> str:
-    import click
+def _paint(text: str, color: str) -> str:
+    """Black text on the level's colour (24-bit ANSI), for terminals."""
+    r, g, b = _rgb(color)
+    return f"\x1b[48;2;{r};{g};{b}m\x1b[30m{text}\x1b[0m"
 
+
+def heatmap_text(data: dict, color: bool = False) -> str:
     likelihood, impact = data["likelihood"], data["impact"]
     names = {lv["id"]: lv["name"] for lv in data["levels"]}
     width = max(12, *(len(names[c["level"]]) + 5 for c in data["cells"]))
@@ -57,7 +61,7 @@ def heatmap_text(data: dict, color: bool = False) -> str:
         for cell in by_row[li]:
             text = f"{cell['count'] or '.':>3} {names[cell['level']]}".ljust(width)
             if color:
-                text = click.style(text, bg=_rgb(cell["color"]), fg="black")
+                text = _paint(text, cell["color"])
             parts.append(text)
         lines.append(f"{li} {likelihood[li - 1]}".ljust(label) + "|" + "|".join(parts) + "|")
     lines.append(" " * label + "+" + "+".join("-" * width for _ in impact) + "+")

@@ -6,7 +6,7 @@ from html import escape
 
 from .diff import RISK_FIELDS
 from .gitio import Repo, snapshot
-from .problems import InputError
+from .problems import ConfigError, InputError
 
 
 def _state(risk) -> dict | None:
@@ -44,15 +44,17 @@ def history(ws_root, risk_id: str, since: str | None = None) -> dict:
     """Each commit where the risk's state changed, oldest first, with what changed."""
     repo = Repo(ws_root)
     try:
-        from .workspace import open_workspace
+        from .workspace import matrix_file, open_workspace
 
-        matrix = open_workspace(ws_root).settings_doc.data.get("matrix")
-        paths = ["risks", "riskkit.yaml"] + ([matrix] if isinstance(matrix, str)
-                                             and matrix.endswith((".yaml", ".yml")) else [])
+        matrix = matrix_file(open_workspace(ws_root).settings_doc.data)
+        paths = ["risks", "riskkit.yaml"] + ([matrix] if matrix else [])
         entries = []
         previous = None
         for commit in repo.log(paths):
-            snap = snapshot(repo, commit["commit"], commit["short"], only_risk=risk_id)
+            try:
+                snap = snapshot(repo, commit["commit"], commit["short"], only_risk=risk_id)
+            except ConfigError:  # settings broken (or not there yet) at that commit
+                continue
             state = _state(snap.risks.get(risk_id))
             if state == previous:
                 continue

@@ -15,7 +15,7 @@ from . import graph
 from .problems import InputError, Problem, ProblemsFound
 from .register import Risk, duplicate_ids, entries, load_risk, sort_key
 from .runbooks import Runbook, load_runbook
-from .workspace import Workspace
+from .workspace import Workspace, matrix_file
 from .yamlload import load_file
 
 
@@ -157,9 +157,8 @@ def validate(ws: Workspace, extra: list[Path], as_of: dt.date) -> tuple[list[Pro
     nothing that could change the answer has changed since the last run."""
     from . import cache
 
-    matrix = ws.settings_doc.data.get("matrix") if ws.settings_doc else None
-    own = (matrix,) if isinstance(matrix, str) and matrix.endswith((".yaml", ".yml",
-                                                                      ".json")) else ()
+    matrix = matrix_file(ws.settings_doc.data) if ws.settings_doc else None
+    own = (matrix,) if matrix else ()
     files = cache.stats(ws.root, extra=own) if not extra and cache.enabled() else None
     key = {"as_of": as_of.isoformat()}
     if files is not None:
@@ -297,6 +296,15 @@ def expand(paths: list[str]) -> list[Path]:
     return [p for p in out if os.path.basename(p) != "riskkit.yaml"]
 
 
+def _read(path: Path) -> bytes:
+    """A file's bytes for a text search; an unreadable one (a folder, a broken link) is
+    simply not a match: it is validate's business, not an incident's."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
 def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
     """Load one runbook and the risks linked to it, without reading the whole register.
 
@@ -309,14 +317,17 @@ def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
     candidates += [p for p in ws.files("runbooks") if p.stem != runbook_id]
     needle = runbook_id.encode("utf-8")
     for path in candidates:
-        if path.stem != runbook_id and needle not in path.read_bytes():
+        if path.stem != runbook_id and needle not in _read(path):
             continue
         doc, problems = load_file(path, ws.rel(path))
+        if doc is None and path.stem == runbook_id:  # its own file is broken: say where
+            raise ProblemsFound(problems)
         if doc is None or _id_of(doc, ()) != runbook_id:
             continue
-        runbook, problems = load_runbook(doc, ws.roles)
+        runbook, more = load_runbook(doc, ws.roles)
+        problems += more
         loaded.problems += problems
-        if runbook is None:
+        if runbook is None or any(p.is_error for p in problems):
             raise ProblemsFound([p for p in problems if p.is_error])
         loaded.runbooks.append(runbook)
         break
@@ -374,7 +385,7 @@ def _linked_risk_files(ws: Workspace, runbook: Runbook, ids=None) -> list[Path]:
                     and rel.endswith((".yaml", ".yml"))]
     ids = ids if ids is not None else list(runbook.risks) + [runbook.id]
     wanted = [i.encode("utf-8") for i in ids]
-    return [p for p in ws.files("risks") if any(w in p.read_bytes() for w in wanted)]
+    return [p for p in ws.files("risks") if any(w in _read(p) for w in wanted)]
 
 
 def _drills_of(loaded: Loaded, runbook: Runbook, as_of: dt.date | None = None) -> None:
@@ -386,7 +397,7 @@ def _drills_of(loaded: Loaded, runbook: Runbook, as_of: dt.date | None = None) -
 
     needle = runbook.id.encode("utf-8")
     for path in loaded.workspace.files("drills"):
-        if needle not in path.read_bytes():
+        if needle not in _read(path):
             continue
         doc, _ = load_file(path, loaded.workspace.rel(path))
         if doc is None or not isinstance(doc.data, dict) or doc.data.get("runbook") != runbook.id:

@@ -10,8 +10,33 @@ from .drills import load_drill, parse_finding
 from .fsutil import write_atomic
 from .gitinfo import file_version
 from .load import load_runbook_only
-from .problems import ProblemsFound
+from .problems import InputError, ProblemsFound
 from .yamlload import load_text
+
+
+def _check_values(runbook, date: str, scenario, steps: dict, as_of: dt.date) -> None:
+    """What the command line got wrong, said about the command line (no file exists yet)."""
+    from .load import _hint
+
+    errors = []
+    try:
+        if dt.date.fromisoformat(date) > as_of:
+            errors.append(f"--date {date}: the date is after {as_of.isoformat()} (record "
+                          "drills that have happened)")
+    except ValueError:
+        errors.append(f"--date: {date!r} is not a valid date (YYYY-MM-DD)")
+    ids = [s.id for s in runbook.steps]
+    for step_id, minutes in steps.items():
+        if step_id not in ids:
+            errors.append(f"--minutes: unknown step '{step_id}'{_hint(step_id, ids)} "
+                          f"in {runbook.id}")
+        elif minutes < 0:
+            errors.append(f"--minutes {step_id}: {minutes} must be >= 0")
+    if scenario and scenario not in runbook.scenarios:
+        errors.append(f"--scenario: unknown scenario '{scenario}'"
+                      f"{_hint(scenario, runbook.scenarios)} in {runbook.id}")
+    if errors:
+        raise InputError("nothing was recorded:\n  " + "\n  ".join(errors))
 
 
 def record_drill(ws, runbook_id: str, date: str, kind: str, outcome: str,
@@ -19,10 +44,11 @@ def record_drill(ws, runbook_id: str, date: str, kind: str, outcome: str,
                  findings: list[str], commit: str | None, as_of: dt.date) -> str:
     """Write ``drills/<date>-<runbook>.yaml`` (or -2, -3…); returns its workspace path."""
     runbook = load_runbook_only(ws, runbook_id).runbooks[0]
+    _check_values(runbook, date, scenario, steps, as_of)
     if commit is None:
         version = file_version(ws.root, runbook.file)
-        commit = version.split()[0] if version not in ("not in git", "uncommitted changes") \
-            else None
+        if version not in ("not in git", "uncommitted changes"):
+            commit = version.split()[0] + ("-dirty" if "uncommitted" in version else "")
     data: dict = {"runbook": runbook.id, "date": date, "kind": kind, "outcome": outcome}
     if scenario:
         data["scenario"] = scenario

@@ -65,7 +65,10 @@ def template_variables(text: str) -> tuple[set[str], str | None]:
         if isinstance(node, nodes.Name) and node.name in env.globals:
             return set(), (f"{refused}'{node.name}' is a template built-in; runbook text "
                            "may only use its inputs")
-    return meta.find_undeclared_variables(tree), None
+    try:  # compiling checks filters and tests exist
+        return meta.find_undeclared_variables(tree), None
+    except TemplateSyntaxError as exc:
+        return set(), f"template error on line {exc.lineno} of the text: {exc.message}"
 
 
 def resolve_inputs(runbook: Runbook, given: dict[str, str], partial: bool = False,
@@ -114,6 +117,11 @@ def resolve_inputs(runbook: Runbook, given: dict[str, str], partial: bool = Fals
                 progress = True
             except UndefinedError:
                 continue
+            except Exception as exc:  # e.g. arithmetic on a text value
+                pending.remove(spec)
+                progress = True
+                errors.append(f"input '{spec.name}': its default {spec.default!r} cannot be "
+                              f"worked out: {exc}")
         if not progress:
             if not partial:
                 errors += _unresolved_defaults(pending, missing)
@@ -122,6 +130,13 @@ def resolve_inputs(runbook: Runbook, given: dict[str, str], partial: bool = Fals
         if spec.name not in values or spec.name not in given:
             continue
         value = values[spec.name]
+        if not isinstance(value, (str, int, float, bool)):
+            errors.append(f"input '{spec.name}': expected a single value, got "
+                          f"{type(value).__name__}")
+            continue
+        if spec.required and str(value).strip() == "":
+            errors.append(f"input '{spec.name}' is required and was given empty")
+            continue
         if spec.choices and str(value) not in [str(c) for c in spec.choices]:
             errors.append(f"input '{spec.name}': {value!r} is not one of: "
                           f"{', '.join(map(str, spec.choices))}")
@@ -218,9 +233,19 @@ def render_steps(runbook: Runbook, view: dict, values: dict, placeholders: bool 
         except TemplateError as exc:
             problems.append(Problem(runbook.file, line, col, "T001",
                                     f"{runbook.id}: {field_name(path)}: {exc}"))
+        except Exception as exc:  # arithmetic on text, division by zero: the user's text
+            problems.append(Problem(runbook.file, line, col, "T001",
+                                    f"{runbook.id}: {field_name(path)}: cannot be rendered: "
+                                    f"{type(exc).__name__}: {exc}"))
         return text
 
     view["title"] = render(view["title"], ("title",))
+    view["summary"] = render(view["summary"], ("summary",))
+    for key in ("triggers", "exit_criteria"):
+        view[key] = [render(text, (key, i)) for i, text in enumerate(view[key])]
+    for key in ("channel", "notes"):
+        if view["comms"].get(key):
+            view["comms"][key] = render(view["comms"][key], ("comms", key))
     for step in view["steps"]:
         for field in TEXT_FIELDS:
             step[field] = render(step[field], ("steps", index[step["id"]], field))
@@ -269,9 +294,10 @@ def render_template(workspace_root: Path | None, name: str, context: dict) -> st
         where, line = _template_frame(workspace_root, exc, name)
         code = "T003" if isinstance(exc, SecurityError) else "T001"
         raise ProblemsFound([Problem(where, line, 1, code, f"template error: {exc}")])
-    except TemplateError as exc:
-        raise ProblemsFound([Problem(_template_path(workspace_root, name), 1, 1, "T001",
-                                     f"template error: {exc}")])
+    except Exception as exc:  # a template's own mistake (1 / 0): its file and line
+        where, line = _template_frame(workspace_root, exc, name)
+        raise ProblemsFound([Problem(where, line, 1, "T001",
+                                     f"template error: {type(exc).__name__}: {exc}")])
 
 
 def _template_path(root: Path | None, name: str) -> str:

@@ -218,6 +218,13 @@ def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
     fields += [(("inputs", name, "default"), spec["default"])
                for name, spec in data.get("inputs", {}).items()
                if isinstance(spec.get("default"), str)]
+    if "summary" in data:
+        fields.append((("summary",), data["summary"]))
+    for key in ("triggers", "exit_criteria"):
+        fields += [((key, i), text) for i, text in enumerate(data.get(key, []))]
+    for key in ("channel", "notes"):
+        if key in data.get("comms", {}):
+            fields.append((("comms", key), data["comms"][key]))
     for i, step in enumerate(data["steps"]):
         fields += [(("steps", i, key), step[key]) for key in TEXT_FIELDS if key in step]
     problems = []

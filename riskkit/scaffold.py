@@ -76,15 +76,20 @@ def scaffold(directory: str, name: str | None = None) -> list[str]:
     """Create riskkit.yaml, an example risk and runbook; refuse to overwrite anything."""
     import datetime as dt
 
+    import json
+
     root = Path(directory)
     today = dt.date.today()
-    files = {
-        "riskkit.yaml": SETTINGS.format(name=name or root.resolve().name),
+    files = {  # the name goes in as a JSON string, which YAML reads as the same string
+        "riskkit.yaml": SETTINGS.format(name=json.dumps(name or root.resolve().name,
+                                                        ensure_ascii=False)),
         "risks/RSK-001.yaml": RISK.format(today=today.isoformat(),
                                           due=(today + dt.timedelta(days=90)).isoformat()),
         "runbooks/db-failover.yaml": RUNBOOK.format(),
     }
     existing = [rel for rel in files if (root / rel).exists()]
+    existing += [f"{d} (not a folder)" for d in ("risks", "runbooks", "drills")
+                 if (root / d).exists() and not (root / d).is_dir()]
     if existing:
         raise ConfigError(f"not overwriting existing files in {directory}: {', '.join(existing)}")
     for rel, text in files.items():

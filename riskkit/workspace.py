@@ -139,6 +139,14 @@ def _build(root: Path, doc: Doc, read=None) -> Workspace:
                      drill_days, roles, doc)
 
 
+def matrix_file(settings: dict) -> str | None:
+    """The matrix file that riskkit.yaml names, or None for a preset or an inline matrix."""
+    spec = settings.get("matrix") if isinstance(settings, dict) else None
+    if not isinstance(spec, str) or spec in matrix_mod.PRESETS:
+        return None
+    return spec if spec.endswith((".yaml", ".yml", ".json")) or "/" in spec else None
+
+
 def _matrix(doc: Doc, read) -> tuple[matrix_mod.Matrix | None, list[Problem]]:
     spec = doc.data.get("matrix", "5x5")
     if isinstance(spec, dict):
@@ -148,7 +156,7 @@ def _matrix(doc: Doc, read) -> tuple[matrix_mod.Matrix | None, list[Problem]]:
         return matrix_mod.build(spec, doc, ("matrix",), "custom")
     if spec in matrix_mod.PRESETS:
         return matrix_mod.preset(spec), []
-    if spec.endswith((".yaml", ".yml", ".json")) or "/" in spec:
+    if matrix_file(doc.data):
         raw = read(spec)
         if raw is None:
             return None, [doc.problem(("matrix",), "M001", f"matrix file '{spec}' not found")]

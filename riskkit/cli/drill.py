@@ -86,7 +86,12 @@ def checklist(ctx, runbook_ids, quarter, variables, vars_file, scenario, kind, f
             click.echo(f"riskkit: no runbook is due for a drill in {quarter}", err=True)
     given = parse_vars(variables, vars_file)
     runbooks = [loaded.runbook(rid) for rid in runbook_ids]
-    contexts = [checklist_context(ws, loaded, rb, mine, scenario, today(as_of), kind,
+    if quarter and scenario and not any(scenario in rb.scenarios for rb in runbooks):
+        raise InputError(f"no runbook due in {quarter} has a scenario '{scenario}'")
+
+    def scenario_of(rb):  # a quarter's pack drills the scenario where a runbook has it
+        return scenario if not quarter or scenario in rb.scenarios else None
+    contexts = [checklist_context(ws, loaded, rb, mine, scenario_of(rb), today(as_of), kind,
                                   loaded.measured(rb.id))
                 for rb, mine in zip(runbooks, pack_inputs(runbooks, given))]
     emit(render_checklists(ws, contexts, fmt, paper), output)
@@ -130,7 +135,8 @@ def record(ctx, runbook_id, date_, kind, outcome, scenario, minutes, participant
     steps = {}
     for step, value in _pairs(minutes, "=", "STEP=MINUTES"):
         try:
-            steps[step] = float(value) if "." in value else int(value)
+            number = float(value)
+            steps[step] = int(number) if number.is_integer() else number
         except ValueError:
             raise InputError(f"--minutes {step}={value}: minutes must be a number")
     path = record_drill(workspace(ctx), runbook_id, date_, kind, outcome, scenario, steps,

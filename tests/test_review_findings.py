@@ -1,0 +1,158 @@
+"""Odd but plausible input that once crashed riskkit or gave a wrong answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import time
+
+from riskkit import cache
+
+RUNBOOK = """\
+id: rb
+title: Fix {{ host }}
+summary: Restore {{ host }}
+triggers: ["{{ host }} is down"]
+inputs:
+  host: {description: The host, required: true}
+  count: {description: How many, default: "3"}
+exit_criteria: ["{{ host }} answers"]
+steps:
+  - {id: a, title: "Go to {{ host }}", role: sre, minutes: 5}
+"""
+
+
+def test_an_unknown_filter_is_a_validate_problem(run, make_ws):
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK.replace("Go to {{ host }}",
+                                                        "Go to {{ host | nosuchfilter }}")})
+    result = run("-C", root, "validate")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("runbooks/rb.yaml:10:")
+    assert "B011" in result.stdout and "nosuchfilter" in result.stdout
+
+
+def test_arithmetic_on_text_is_a_render_problem_not_a_crash(run, make_ws):
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK.replace("Go to {{ host }}",
+                                                        "Go to {{ count - 2 }}")})
+    result = run("-C", root, "runbook", "render", "rb", "--var", "host=db1")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("runbooks/rb.yaml:10:")
+    assert " T001 " in result.stderr and result.stdout == ""
+
+
+def test_an_empty_required_input_is_refused(run, make_ws):
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK})
+    result = run("-C", root, "runbook", "render", "rb", "--var", "host=")
+    assert result.exit_code == 1
+    assert "input 'host' is required and was given empty" in result.stderr
+    assert result.stdout == ""
+
+
+def test_every_text_of_the_plan_is_rendered(run, make_ws):
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK})
+    result = run("-C", root, "runbook", "render", "rb", "--var", "host=db1")
+    assert result.exit_code == 0, result.output
+    assert "{{" not in result.stdout
+    for text in ("Restore db1", "db1 is down", "db1 answers"):
+        assert text in result.stdout
+
+
+def test_an_unrelated_broken_file_does_not_stop_a_plan(run, make_ws):
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK, "risks/ok.yaml": "id: R1\n"})
+    (root / "risks" / "folder.yaml").mkdir()
+    (root / "drills").mkdir()
+    os.symlink("gone.yaml", root / "drills" / "broken.yaml")
+    result = run("-C", root, "runbook", "render", "rb", "--var", "host=db1")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_broken_runbook_file_is_located_not_unknown(run, make_ws):
+    root = make_ws({"runbooks/rb.yaml": "id: rb\ntitle: [unclosed\n"})
+    result = run("-C", root, "runbook", "show", "rb")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("runbooks/rb.yaml:3:1: Y001 ")
+
+
+def test_a_duplicate_key_in_the_runbook_stops_the_plan(run, make_ws):
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK + "title: Again\n"})
+    result = run("-C", root, "runbook", "render", "rb", "--var", "host=db1")
+    assert result.exit_code == 1
+    assert "Y002 duplicate key 'title'" in result.stderr
+
+
+def test_a_matrix_file_without_a_yaml_suffix_is_part_of_the_cache_key(run, make_ws,
+                                                                   monkeypatch):
+    matrix = ("likelihood: [{id: a, name: A}, {id: b, name: B}, {id: c, name: C}]\n"
+              "impact: [{id: a, name: A}, {id: b, name: B}, {id: c, name: C}]\n"
+              "levels: [{id: low, name: Low, color: '#00aa00'}]\nthresholds: {low: 1}\n")
+    settings = "matrix: m/ours\n"
+    root = make_ws({"m/ours": matrix, "risks/r.yaml": (
+        "id: R1\ntitle: t\nowner: o\nstatus: open\nlikelihood: 3\nimpact: 1\n")},
+        settings=settings)
+    real = time.time_ns
+    monkeypatch.setattr(cache.time, "time_ns", lambda: real() + 5 * cache.RACY_NS)
+    assert run("-C", root, "validate").exit_code == 0
+    monkeypatch.setattr(cache.time, "time_ns", real)
+    (root / "m" / "ours").write_text(matrix.replace(", {id: c, name: C}]\nimpact", "]\nimpact"))
+    result = run("-C", root, "validate")
+    assert result.exit_code == 1 and "R002" in result.stdout
+
+
+def test_init_quotes_the_name(run, tmp_path):
+    target = tmp_path / "i5: x"
+    result = run("init", target, "--name", "#ops: Acme")
+    assert result.exit_code == 0, result.output
+    assert run("-C", target, "validate").exit_code == 0
+    assert "#ops: Acme" in run("-C", target, "report", "-o", tmp_path / "r.html").stderr + \
+        (tmp_path / "r.html").read_text()
+
+
+def test_init_refuses_a_file_where_a_folder_goes(run, tmp_path):
+    (tmp_path / "drills").write_text("not a folder")
+    result = run("init", tmp_path)
+    assert result.exit_code == 2
+    assert "drills (not a folder)" in result.stderr
+    assert not (tmp_path / "riskkit.yaml").exists()
+
+
+def test_written_files_get_the_usual_mode(run, make_ws, tmp_path):
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK})
+    out = tmp_path / "plan.md"
+    umask = os.umask(0o022)
+    try:
+        run("-C", root, "runbook", "render", "rb", "--var", "host=a", "-o", out)
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+        out.chmod(0o640)
+        run("-C", root, "runbook", "render", "rb", "--var", "host=b", "-o", out)
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    finally:
+        os.umask(umask)
+
+
+def test_a_quarter_out_of_range_is_a_clear_error(run, make_ws):
+    root = make_ws()
+    for quarter in ("0000Q1", "9999Q4"):
+        result = run("-C", root, "drill", "plan", "--quarter", quarter)
+        assert result.exit_code == 1 and "out of range" in result.stderr
+
+
+def test_diff_in_a_repository_without_commits(run, make_ws):
+    root = make_ws()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    result = run("-C", root, "diff")
+    assert result.exit_code == 2
+    assert "no commits yet" in result.stderr
+
+
+def test_heat_map_colours_need_no_terminal_library(run, make_ws):
+    from riskkit.heatmap import heatmap_text
+
+    data = {"matrix": "m", "rating": "current", "likelihood": ["a"], "impact": ["b"],
+            "levels": [{"id": "low", "name": "Low", "color": "#102030"}],
+            "cells": [{"likelihood": 1, "impact": 1, "level": "low", "color": "#102030",
+                       "count": 2, "risks": ["R1", "R2"]}], "total": 2}
+    assert "\x1b[48;2;16;32;48m" in heatmap_text(data, color=True)
+    assert "\x1b" not in heatmap_text(data, color=False)
+    json.dumps(data)
