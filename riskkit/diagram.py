@@ -22,8 +22,9 @@ def _label(step: dict) -> str:
 def to_dot(view: dict) -> str:
     critical = view["critical_path"]
     on_path = set(zip(critical, critical[1:]))
+    label = f"{view['title']} (ETA {view['eta_minutes']:g} min)"
     lines = [f"digraph {_dot_str(view['id'])} {{",
-             f"  label={_dot_str(view['title'] + ' (ETA ' + format(view['eta_minutes'], 'g') + ' min)')};",
+             f"  label={_dot_str(label)};",
              "  labelloc=t; rankdir=TB;",
              '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", '
              'fontname="Helvetica", fontsize=10];',

@@ -8,7 +8,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from . import schemacheck
-from .problems import InputError, Problem
+from .problems import InputError, Problem, did_you_mean
 from .yamlload import Doc
 
 
@@ -45,19 +45,16 @@ def load_drill(doc: Doc, runbooks: dict, as_of: dt.date,
     if runbook is None and name in (known or ()):
         pass
     elif runbook is None:
-        from .load import _hint
-
         problems.append(doc.problem(("runbook",), "D001",
-                                    f"{subject}: unknown runbook '{name}'{_hint(name, runbooks)}"))
+                                    f"{subject}: unknown runbook '{name}'"
+                                    f"{did_you_mean(name, runbooks)}"))
     else:
         ids = [s.id for s in runbook.steps]
         for step_id in data.get("steps", {}):
             if step_id not in ids:
-                from .load import _hint
-
                 problems.append(doc.problem(("steps", step_id), "D002",
                                             f"{subject}: unknown step '{step_id}'"
-                                            f"{_hint(step_id, ids)}", key=True))
+                                            f"{did_you_mean(step_id, ids)}", key=True))
         scenario = data.get("scenario")
         if scenario and scenario not in runbook.scenarios:
             problems.append(doc.problem(("scenario",), "D004",

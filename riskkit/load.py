@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import graph
-from .problems import InputError, Problem, ProblemsFound
+from .problems import InputError, Problem, ProblemsFound, did_you_mean
 from .register import Risk, duplicate_ids, entries, load_risk, sort_key
 from .runbooks import Runbook, load_runbook
 from .workspace import Workspace, matrix_file
@@ -37,14 +37,15 @@ class Loaded:
         for risk in self.risks:
             if risk.id == risk_id:
                 return risk
-        raise InputError(f"unknown risk '{risk_id}'{_hint(risk_id, [r.id for r in self.risks])}")
+        known = [r.id for r in self.risks]
+        raise InputError(f"unknown risk '{risk_id}'{did_you_mean(risk_id, known)}")
 
     def runbook(self, runbook_id: str) -> Runbook:
         for runbook in self.runbooks:
             if runbook.id == runbook_id:
                 return runbook
         raise InputError(f"unknown runbook '{runbook_id}'"
-                         f"{_hint(runbook_id, [r.id for r in self.runbooks])}")
+                         f"{did_you_mean(runbook_id, [r.id for r in self.runbooks])}")
 
     def _index(self) -> tuple[dict, dict, dict]:
         key = (len(self.links), len(self.risks))
@@ -67,11 +68,6 @@ class Loaded:
         return sorted(self._index()[1].get(risk_id, ()))
 
 
-def _hint(word: str, options) -> str:
-    import difflib
-
-    match = difflib.get_close_matches(word, sorted(options), n=1)
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 def classify(ws: Workspace, path: Path) -> str:
@@ -250,7 +246,8 @@ def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
                 line, col = risk.at("runbooks", i)
                 loaded.problems.append(Problem(
                     risk.file, line, col, "R005",
-                    f"{risk.id}: unknown runbook '{runbook_id}'{_hint(runbook_id, runbook_ids)}"))
+                    f"{risk.id}: unknown runbook '{runbook_id}'"
+                    f"{did_you_mean(runbook_id, runbook_ids)}"))
     for runbook in loaded.runbooks:
         for i, risk_id in enumerate(runbook.risks):
             if risk_id in risk_ids:
@@ -259,7 +256,7 @@ def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
                 line, col = runbook.at("risks", i)
                 loaded.problems.append(Problem(
                     runbook.file, line, col, "B009",
-                    f"{runbook.id}: unknown risk '{risk_id}'{_hint(risk_id, risk_ids)}"))
+                    f"{runbook.id}: unknown risk '{risk_id}'{did_you_mean(risk_id, risk_ids)}"))
     for runbook in loaded.runbooks:
         eta = graph.plan(runbook.nodes()).eta_minutes
         for risk in loaded.risks_of(runbook.id):
@@ -338,7 +335,7 @@ def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
             ident = _id_of(doc, ()) if doc is not None else None
             if ident:
                 ids.append(ident)
-        raise InputError(f"unknown runbook '{runbook_id}'{_hint(runbook_id, ids)}")
+        raise InputError(f"unknown runbook '{runbook_id}'{did_you_mean(runbook_id, ids)}")
     runbook = loaded.runbooks[0]
     _add_linked(loaded, runbook, _linked_risk_files(ws, runbook))
     missing = set(runbook.risks) - {r.id for r in loaded.risks}

@@ -17,7 +17,8 @@ _LIKELIHOOD_5 = [
 _IMPACT_5 = [
     ("very-low", "Very low", "No customer impact; absorbed by normal operations"),
     ("low", "Low", "Minor degradation for some customers; no financial loss"),
-    ("moderate", "Moderate", "Partial outage or data delay; limited financial or regulatory exposure"),
+    ("moderate", "Moderate",
+     "Partial outage or data delay; limited financial or regulatory exposure"),
     ("high", "High", "Major outage of payments or a reportable data breach"),
     ("very-high", "Very high", "Prolonged loss of payments, funds at risk, or licence at stake"),
 ]

@@ -68,5 +68,9 @@ class InputError(RiskkitError):
     exit_code = 1
 
 
-def errors(problems: list[Problem]) -> list[Problem]:
-    return [p for p in problems if p.is_error]
+def did_you_mean(word: str, options) -> str:
+    """`` (did you mean 'title'?)`` when one of ``options`` is close to ``word``, else ""."""
+    import difflib
+
+    match = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""

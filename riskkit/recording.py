@@ -10,14 +10,12 @@ from .drills import load_drill, parse_finding
 from .fsutil import write_atomic
 from .gitinfo import file_version
 from .load import load_runbook_only
-from .problems import InputError, ProblemsFound
+from .problems import InputError, ProblemsFound, did_you_mean
 from .yamlload import load_text
 
 
 def _check_values(runbook, date: str, scenario, steps: dict, as_of: dt.date) -> None:
     """What the command line got wrong, said about the command line (no file exists yet)."""
-    from .load import _hint
-
     errors = []
     try:
         if dt.date.fromisoformat(date) > as_of:
@@ -28,13 +26,13 @@ def _check_values(runbook, date: str, scenario, steps: dict, as_of: dt.date) -> 
     ids = [s.id for s in runbook.steps]
     for step_id, minutes in steps.items():
         if step_id not in ids:
-            errors.append(f"--minutes: unknown step '{step_id}'{_hint(step_id, ids)} "
+            errors.append(f"--minutes: unknown step '{step_id}'{did_you_mean(step_id, ids)} "
                           f"in {runbook.id}")
         elif minutes < 0:
             errors.append(f"--minutes {step_id}: {minutes} must be >= 0")
     if scenario and scenario not in runbook.scenarios:
         errors.append(f"--scenario: unknown scenario '{scenario}'"
-                      f"{_hint(scenario, runbook.scenarios)} in {runbook.id}")
+                      f"{did_you_mean(scenario, runbook.scenarios)} in {runbook.id}")
     if errors:
         raise InputError("nothing was recorded:\n  " + "\n  ".join(errors))
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from .problems import InputError, Problem, ProblemsFound
 from .runbooks import TEXT_FIELDS, Runbook
 
-FORMATS = {"md": "md", "html": "html", "txt": "txt"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -280,7 +279,7 @@ def _minutes(value) -> str:
 
 def render_template(workspace_root: Path | None, name: str, context: dict) -> str:
     """Render template ``name`` with plain-data ``context``; errors name template and line."""
-    from jinja2 import TemplateError, TemplateSyntaxError, UndefinedError
+    from jinja2 import TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
     env = environment(workspace_root, html=name.endswith(".html.j2"))

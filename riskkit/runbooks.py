@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
 from . import graph
 from . import schemacheck
-from .problems import Problem
+from .problems import Problem, did_you_mean
 from .yamlload import Doc
 
 TEXT_FIELDS = ("title", "do", "run", "verify", "rollback")
@@ -90,9 +89,6 @@ def is_commander(role_id: str | None, roles: dict) -> bool:
     return role_id == "ic" or title.lower().startswith("incident commander")
 
 
-def _hint(word: str, options) -> str:
-    match = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
@@ -127,7 +123,8 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
         for j, need in enumerate(step.get("needs", [])):
             if need not in ids:
                 problem(("steps", i, "needs", j), "B002",
-                        f"step '{step['id']}' needs unknown step '{need}'{_hint(need, ids)}")
+                        f"step '{step['id']}' needs unknown step '{need}'"
+                        f"{did_you_mean(need, ids)}")
             elif need == step["id"]:
                 problem(("steps", i, "needs", j), "B003",
                         f"step '{step['id']}' needs itself")
@@ -136,12 +133,13 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
                 known = ", ".join(scenarios) or "none are declared"
                 problem(("steps", i, "when", j), "B004",
                         f"step '{step['id']}': unknown scenario '{scenario}'"
-                        f"{_hint(scenario, scenarios)} (scenarios: {known})")
+                        f"{did_you_mean(scenario, scenarios)} (scenarios: {known})")
         for key in ("role", "approval"):
             if key in step and step[key] not in all_roles:
                 problem(("steps", i, key), "B005",
                         f"step '{step['id']}': {key} '{step[key]}' is not a defined role"
-                        f"{_hint(step[key], all_roles)} (define it under roles: in riskkit.yaml)")
+                        f"{did_you_mean(step[key], all_roles)} "
+                        "(define it under roles: in riskkit.yaml)")
     problems += _check_inputs(doc, rb, data.get("inputs", {}))
     problems += _check_templates(doc, rb, data)
     steps = tuple(
@@ -236,7 +234,7 @@ def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
             code = "T003" if "refused" in error else "B011"
             problems.append(doc.problem(path, code, f"{rb}: {error}"))
         for name in sorted(names - declared):
-            hint = _hint(name, declared)
+            hint = did_you_mean(name, declared)
             problems.append(doc.problem(path, "B010", f"{rb}: uses '{{{{ {name} }}}}' but "
                                         f"declares no input '{name}'{hint}"))
     return problems

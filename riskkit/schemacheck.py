@@ -79,7 +79,8 @@ def describe(value) -> str:
     kind = _JSON_TYPES.get(type(value), type(value).__name__)
     if isinstance(value, (dict, list)) or value is None:
         return kind
-    shown = repr(value) if not isinstance(value, str) or len(value) < 40 else repr(value[:37] + "...")
+    short = value if not isinstance(value, str) or len(value) < 40 else value[:37] + "..."
+    shown = repr(short)
     return f"{kind} {shown}"
 
 

@@ -12,7 +12,6 @@ from .problems import ConfigError, Problem
 from .yamlload import Doc, load_bytes, load_file
 
 SETTINGS = "riskkit.yaml"
-FOLDERS = ("risks", "runbooks", "drills")
 
 
 @dataclass(frozen=True)

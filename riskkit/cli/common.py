@@ -18,8 +18,8 @@ def workspace(ctx: click.Context):
 
 
 def format_option(*choices: str, default: str | None = None):
-    return click.option("--format", "fmt", type=click.Choice(choices), default=default or choices[0],
-                        show_default=True, help="Output format.")
+    return click.option("--format", "fmt", type=click.Choice(choices),
+                        default=default or choices[0], show_default=True, help="Output format.")
 
 
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,

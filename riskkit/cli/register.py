@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 
 import click
 
@@ -121,7 +122,7 @@ SORTS = {
                            r.id),
     "id": lambda r: r.id,
     "owner": lambda r: (r.owner, r.id),
-    "review": lambda r: (r.date("review", "last") or __import__("datetime").date.min, r.id),
+    "review": lambda r: (r.date("review", "last") or datetime.date.min, r.id),
 }
 
 
