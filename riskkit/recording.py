@@ -9,7 +9,7 @@ import yaml
 from .drills import load_drill, parse_finding
 from .fsutil import write_atomic
 from .gitinfo import file_version
-from .load import load_runbook_only
+from .incident import load_runbook_only
 from .problems import InputError, ProblemsFound, did_you_mean
 from .yamlload import load_text
 

@@ -14,10 +14,6 @@ def runbook() -> None:
     """Runbooks: dependency graphs of incident response steps."""
 
 
-def _fmt_minutes(value) -> str:
-    return "-" if value is None else f"{value:g}"
-
-
 @runbook.command("list", short_help="Every runbook with its ETA and risks.")
 @format_option("table", "json", "md")
 @output_option
@@ -26,6 +22,7 @@ def list_(ctx, fmt: str, output: str | None) -> None:
     """Every runbook: severity, steps, expected time to mitigate, linked risks."""
     from .. import graph
     from ..output import markdown_table, table, to_json
+    from ..showtext import minutes_text
     from .register import load_clean
 
     loaded = load_clean(ctx)
@@ -39,14 +36,14 @@ def list_(ctx, fmt: str, output: str | None) -> None:
     if fmt == "json":
         emit(to_json(items), output)
         return
-    rows = [[i["id"], i["severity"] or "-", i["steps"], _fmt_minutes(i["eta_minutes"]),
+    rows = [[i["id"], i["severity"] or "-", i["steps"], minutes_text(i["eta_minutes"]),
              ", ".join(i["risks"]) or "-", i["title"]] for i in items]
     headers = ["id", "severity", "steps", "eta_min", "risks", "title"]
     emit((markdown_table if fmt == "md" else table)(rows, headers), output)
 
 
 def runbook_view(ctx, runbook_id: str, scenario: str | None) -> dict:
-    from ..load import load_runbook_only
+    from ..incident import load_runbook_only
     from ..plan import view
 
     ws = workspace(ctx)
@@ -68,74 +65,10 @@ scenario_option = click.option("--scenario", "-s", metavar="S",
 def show(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | None) -> None:
     """Stages, critical path, expected time to mitigate, roles and inputs of runbook ID."""
     from ..output import to_json
+    from ..showtext import view_text
 
     data = runbook_view(ctx, runbook_id, scenario)
-    emit(to_json(data) if fmt == "json" else show_text(data), output)
-
-
-STAGE_NOTES = {"single": "", "parallel": " (in parallel)",
-               "alternatives": " (alternatives: one per scenario)",
-               "mixed": " (in parallel, each step only in its scenarios)"}
-
-
-def show_text(v: dict) -> str:
-    from ..plan import stage_kind
-
-    out = [f"{v['id']}: {v['title']}"]
-    meta = [x for x in (v["severity"], v["owner"] and f"owner {v['owner']}") if x]
-    if meta:
-        out.append(" · ".join(meta))
-    if v["risks"]:
-        out.append("risks: " + ", ".join(f"{r['id']} ({r['level']} {r['score']}"
-                                        + (f", RTO {r['rto_minutes']} min" if r['rto_minutes']
-                                           is not None else "") + ")" for r in v["risks"]))
-    if v["scenario"]:
-        out.append(f"scenario: {v['scenario']} ({v['scenarios'][v['scenario']]})")
-    elif v["scenarios"]:
-        out.append("scenarios: " + ", ".join(v["scenarios"]) + " (pick one with --scenario)")
-    eta = f"expected time to mitigate: {v['eta_minutes']:g} min"
-    if v["rto_minutes"] is not None:
-        verdict = "within" if v["eta_minutes"] <= v["rto_minutes"] else "ABOVE"
-        eta += f" ({verdict} the RTO of {v['rto_minutes']} min)"
-    out += [eta, "critical path: " + " -> ".join(v["critical_path"])]
-    if v["drilled_eta_minutes"] is not None:
-        out.append(f"as drilled: {v['drilled_eta_minutes']:g} min via "
-                   + " -> ".join(v["drilled_critical_path"]))
-    if v["unestimated"]:
-        out.append("no estimate (counted as 0): " + ", ".join(v["unestimated"]))
-    for i in range(1, len(v["stages"]) + 1):
-        steps = [s for s in v["steps"] if s["stage"] == i]
-        out.append("")
-        out.append(f"Stage {i}" + STAGE_NOTES[stage_kind(steps)])
-        for step in steps:
-            mark = "*" if step["critical"] else " "
-            minutes = _fmt_minutes(step["minutes"])
-            if step["measured_minutes"] is not None:
-                minutes += f" (drilled {step['measured_minutes']:g})"
-            flags = "".join([f" [approval: {step['approval']}]" if step["approval"] else "",
-                             " [irreversible]" if step["irreversible"] else "",
-                             f" [only when: {', '.join(step['when'])}]"
-                             if step["when"] and not v["scenario"] else ""])
-            out.append(f" {mark} {step['id']:<22} {step['role'] or '-':<10} {minutes:>5} min  "
-                       f"{step['title']}{flags}")
-    out += ["", "* on the critical path", "", "Roles"]
-    for role in v["roles"]:
-        reach = ", ".join(x for x in (role["contact"], role["pager"] and f"pager {role['pager']}",
-                                      role["phone"]) if x)
-        out.append(f"  {role['id']:<10} {role['title']:<32} {role['steps']} step(s), "
-                   f"{role['minutes']:g} min" + (f"  {reach}" if reach else ""))
-    if v["inputs"]:
-        out += ["", "Inputs"]
-        for inp in v["inputs"]:
-            bits = ["required" if inp["required"] else "optional"]
-            if inp["default"] is not None:
-                bits.append(f"default {inp['default']}")
-            if inp["choices"]:
-                bits.append("one of " + ", ".join(map(str, inp["choices"])))
-            if inp["pattern"]:
-                bits.append(f"pattern {inp['pattern']}")
-            out.append(f"  {inp['name']:<12} {'; '.join(bits)}  {inp['description']}")
-    return "\n".join(out) + "\n"
+    emit(to_json(data) if fmt == "json" else view_text(data), output)
 
 
 @runbook.command(short_help="The step graph as DOT or Mermaid.")
@@ -176,7 +109,7 @@ def render(ctx, runbook_id, variables, vars_file, scenario, fmt, output, as_of, 
     riskkit runbook render db-failover --var region=eu-west-1 --format html -o plan.html
     """
     from ..documents import plan_context, render_plan
-    from ..load import load_runbook_only
+    from ..incident import load_runbook_only
 
     ws = workspace(ctx)
     loaded = load_runbook_only(ws, runbook_id)
