@@ -15,7 +15,7 @@ from . import graph
 from .problems import InputError, Problem, did_you_mean
 from .register import Risk, duplicate_ids, entries, load_risk, sort_key
 from .runbooks import Runbook, load_runbook
-from .workspace import Workspace, matrix_file
+from .workspace import Workspace
 from .yamlload import load_file
 
 
@@ -148,28 +148,6 @@ def _remember_links(loaded: Loaded) -> None:
     cache.write(loaded.workspace.root, "links", {}, {}, {"by_runbook": by_runbook})
 
 
-def validate(ws: Workspace, extra: list[Path], as_of: dt.date) -> tuple[list[Problem], dict]:
-    """Every problem of the workspace and the counts of what loaded, from the cache when
-    nothing that could change the answer has changed since the last run."""
-    from . import cache
-
-    matrix = matrix_file(ws.settings_doc.data) if ws.settings_doc else None
-    own = (matrix,) if matrix else ()
-    files = cache.stats(ws.root, extra=own) if not extra and cache.enabled() else None
-    key = {"as_of": as_of.isoformat()}
-    if files is not None:
-        hit = cache.read(ws.root, "validate", key, files)
-        if hit is not None:
-            return [Problem(**p) for p in hit["problems"]], hit["counts"]
-    loaded = load(ws, extra, as_of)
-    counts = {"risks": len(loaded.risks), "runbooks": len(loaded.runbooks),
-              "drills": len(loaded.drills)}
-    if files is not None:
-        cache.write(ws.root, "validate", key, files,
-                    {"problems": [p.to_dict() for p in loaded.problems], "counts": counts})
-    return loaded.problems, counts
-
-
 PARALLEL_FROM = 400  # files; below this a worker process costs more than it saves
 _WORKSPACE: Workspace | None = None  # handed to forked workers
 
@@ -266,28 +244,3 @@ def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
                     runbook.file, line, col, "W006",
                     f"{runbook.id}: expected time to mitigate {eta} min is above the RTO of "
                     f"{risk.id} ({risk.rto_minutes} min)", "warning"))
-
-
-def filter_problems(problems: list[Problem], ws: Workspace, paths: list[str]) -> list[Problem]:
-    """Only the problems in the files or folders the user named."""
-    if not paths:
-        return problems
-    wanted = [ws.rel(p) for p in paths]
-
-    def inside(path: str) -> bool:
-        return any(path == w or path.startswith(w.rstrip("/") + "/") or w in (".", "")
-                   for w in wanted)
-
-    return [p for p in problems if inside(p.path)]
-
-
-def expand(paths: list[str]) -> list[Path]:
-    """The YAML files named by ``paths`` (folders are walked)."""
-    out = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir() and not path.is_symlink():
-            out += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
-        else:
-            out.append(path)
-    return [p for p in out if os.path.basename(p) != "riskkit.yaml"]

@@ -60,7 +60,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
     """
     import os
 
-    from ..load import expand, filter_problems, validate as validate_all
+    from ..validation import expand, filter_problems, validate as validate_all
     from ..output import PROBLEM_FORMATS
     from .common import today
 
