@@ -238,7 +238,8 @@ def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
     for runbook in loaded.runbooks:
         eta = graph.plan(runbook.nodes()).eta_minutes
         for risk in loaded.risks_of(runbook.id):
-            if risk.rto_minutes is not None and risk.rto_minutes < eta:
+            if risk.status != "closed" and risk.rto_minutes is not None \
+                    and risk.rto_minutes < eta:
                 line, col = runbook.at("id")
                 loaded.problems.append(Problem(
                     runbook.file, line, col, "W006",

@@ -251,6 +251,10 @@ def lint(runbook: Runbook, roles: dict) -> list[Problem]:
 
     if not runbook.triggers:
         warn(("id",), "W004", "no triggers: say which alerts or symptoms identify this emergency")
+    for name in runbook.scenarios:
+        if not any(not step.when or name in step.when for step in runbook.steps):
+            warn(("scenarios", name), "W008", f"scenario '{name}' has no steps: its plan would "
+                 "be empty")
     for i, step in enumerate(runbook.steps):
         where = ("steps", i)
         if step.minutes is None:

@@ -156,3 +156,16 @@ def test_heat_map_colours_need_no_terminal_library(run, make_ws):
     assert "\x1b[48;2;16;32;48m" in heatmap_text(data, color=True)
     assert "\x1b" not in heatmap_text(data, color=False)
     json.dumps(data)
+
+
+def test_a_scenario_without_steps_is_flagged(run, make_ws):
+    text = RUNBOOK.replace("inputs:", "scenarios: {empty: Nothing applies}\ninputs:").replace(
+        "role: sre, minutes: 5}", "role: sre, minutes: 5, when: []}")
+    root = make_ws({"runbooks/rb.yaml": text.replace(
+        "  - {id: a, title: \"Go to {{ host }}\", role: sre, minutes: 5, when: []}",
+        "  - {id: a, title: \"Go to {{ host }}\", role: sre, minutes: 5, when: [other]}\n"
+        ).replace("{empty: Nothing applies}", "{empty: Nothing applies, other: Other}")})
+    result = run("-C", root, "validate", "--strict")
+    assert result.exit_code == 1
+    assert "W008 rb: scenario 'empty' has no steps" in result.stdout
+    assert "scenario 'other'" not in result.stdout
