@@ -7,6 +7,7 @@ import re
 import textwrap
 
 from . import __version__
+from .drills import quarter_of
 from .gitinfo import file_version
 from .plan import stage_kind
 from .plan import view as runbook_view
@@ -104,7 +105,7 @@ def checklist_context(ws, loaded, runbook, given: dict, scenario: str | None,
     view = runbook_view(runbook, ws.roles, loaded.risks_of(runbook.id), scenario, measured)
     render_steps(runbook, view, values, placeholders=True)
     _with_blocks(view)
-    quarter = f"{as_of.year}Q{(as_of.month - 1) // 3 + 1}"
+    quarter = quarter_of(as_of)
     roles = [{"id": "game-master", "title": "Game master (runs the drill, injects "
               "complications, calls abort)", "contact": ""}]
     roles += [{"id": r["id"], "title": r["title"],

@@ -96,15 +96,15 @@ def parse_quarter(text: str) -> tuple[dt.date, dt.date]:
     if not match:
         raise InputError(f"'{text}' is not a quarter (write it like 2027Q1)")
     year, q = int(match.group(1)), int(match.group(2))
-    if not 1 <= year <= 9998:
+    if not 1 <= year <= 9999:
         raise InputError(f"'{text}': the year is out of range")
     start = dt.date(year, 3 * q - 2, 1)
-    end = dt.date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1) - dt.timedelta(days=1)
+    end = dt.date(year, 12, 31) if q == 4 else dt.date(year, 3 * q + 1, 1) - dt.timedelta(days=1)
     return start, end
 
 
 def quarter_of(day: dt.date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
 
 
 def last_drills(drills: list[Drill]) -> dict[str, Drill]:
@@ -178,5 +178,5 @@ def next_quarter(day: dt.date) -> str:
     there is has no next one, and stays itself)."""
     q = (day.month - 1) // 3 + 1
     if q == 4:
-        return f"{day.year + 1}Q1" if day.year < 9998 else f"{day.year}Q4"
-    return f"{day.year}Q{q + 1}"
+        return f"{day.year + 1:04d}Q1" if day.year < 9999 else f"{day.year}Q4"
+    return f"{day.year:04d}Q{q + 1}"

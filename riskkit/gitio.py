@@ -131,8 +131,10 @@ def snapshot(repo: Repo, commit: str | None, label: str, only_risk: str | None =
         def read(rel):
             return repo.read(commit, rel)
         raw = read(SETTINGS)
-        if raw is None:
-            raise ConfigError(f"{SETTINGS} does not exist at {label}")
+        if raw is None:  # the register did not exist yet: everything since is new
+            from .workspace import open_workspace
+
+            return Snapshot(label, open_workspace(root))
         doc, problems = load_bytes(raw, f"{label}:{SETTINGS}")
         if doc is not None:
             problems += schemacheck.check("settings", doc)

@@ -72,15 +72,29 @@ def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
     return loaded
 
 
+def _left_out(loaded: Loaded, problems: list) -> None:
+    """Say so when a risk that may answer this runbook cannot be shown: an on-call
+    engineer must not lose an RTO without being told."""
+    first = next((p for p in problems if p.is_error), None)
+    if first is not None:
+        loaded.notes.append(f"{first.format()}\n  a risk in this file is left out of the plan; "
+                            "run riskkit validate")
+
+
 def _add_linked(loaded: Loaded, runbook: Runbook, paths: list[Path]) -> None:
     ws = loaded.workspace
     seen = {r.id for r in loaded.risks}
+    wanted = [i.encode("utf-8") for i in (runbook.id, *runbook.risks)]
     for path in paths:
-        doc, _ = load_file(path, ws.rel(path))
+        doc, problems = load_file(path, ws.rel(path))
         if doc is None:
+            if any(w in _read(path) for w in wanted):
+                _left_out(loaded, problems)
             continue
         for base in entries(doc, []):
-            risk, _ = load_risk(doc, base, ws.matrix)
+            risk, problems = load_risk(doc, base, ws.matrix)
+            if risk is None and any(w in _read(path) for w in wanted):
+                _left_out(loaded, problems)
             if risk and risk.id not in seen and (risk.id in runbook.risks
                                                  or runbook.id in risk.runbooks):
                 seen.add(risk.id)

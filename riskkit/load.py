@@ -27,6 +27,7 @@ class Loaded:
     problems: list[Problem] = field(default_factory=list)
     links: set[tuple[str, str]] = field(default_factory=set)  # (risk id, runbook id)
     drills: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said on stderr, beside the result
 
     def measured(self, runbook_id: str) -> dict:
         from .drills import measured_minutes
@@ -71,10 +72,19 @@ class Loaded:
 
 
 def classify(ws: Workspace, path: Path) -> str:
-    """Which kind of file ``path`` is, by the workspace folder it sits in."""
+    """Which kind of file ``path`` is: by the workspace folder it sits in, or, outside the
+    workspace, by its content (a runbook has steps, a drill names its runbook)."""
     rel = ws.rel(path)
     top = rel.split("/", 1)[0]
-    return {"runbooks": "runbook", "drills": "drill"}.get(top, "risk")
+    if top in ("risks", "runbooks", "drills") and not os.path.isabs(rel):
+        return {"runbooks": "runbook", "drills": "drill"}.get(top, "risk")
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "risk"
+    if "\nsteps:" in "\n" + text:
+        return "runbook"
+    return "drill" if "\nrunbook:" in "\n" + text else "risk"
 
 
 def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) -> Loaded:
@@ -92,8 +102,13 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
         if path.resolve() not in seen:
             files.setdefault(classify(ws, path), []).append(path)
     risk_ids, runbook_ids = [], []
-    for problems, found in _risk_files(ws, files["risk"]):
+    # Files that do not parse cannot say their ids; their names stand in for them, so
+    # one broken file does not make every link to it "unknown" as well.
+    unreadable: dict[str, set[str]] = {"risk": set(), "runbook": set()}
+    for path, (problems, found) in zip(files["risk"], _risk_files(ws, files["risk"])):
         loaded.problems += problems
+        if not found:
+            unreadable["risk"].add(path.stem)
         for ident, doc, where, risk in found:
             if ident is not None:
                 risk_ids.append((ident, doc, where))
@@ -103,6 +118,7 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
         doc, problems = load_file(path, ws.rel(path))
         loaded.problems += problems
         if doc is None:
+            unreadable["runbook"].add(path.stem)
             continue
         runbook, problems = load_runbook(doc, ws.roles)
         loaded.problems += problems
@@ -118,14 +134,19 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
         if doc is None:
             continue
         drill, problems = load_drill(doc, by_id, as_of or dt.date.today(),
-                                     {i for i, *_ in runbook_ids})
+                                     {i for i, *_ in runbook_ids} | unreadable["runbook"])
         loaded.problems += problems
         if drill is not None:
             loaded.drills.append(drill)
     loaded.drills.sort(key=lambda d: (d.date, d.file))
+    if (ws.root / "templates").is_dir():
+        from .render import check_overrides
+
+        loaded.problems += check_overrides(ws.root)
     loaded.problems += duplicate_ids(risk_ids, "risk", "R001")
     loaded.problems += duplicate_ids(runbook_ids, "runbook", "B008")
-    _link(loaded, {i for i, *_ in risk_ids}, {i for i, *_ in runbook_ids})
+    _link(loaded, {i for i, *_ in risk_ids} | unreadable["risk"],
+          {i for i, *_ in runbook_ids} | unreadable["runbook"])
     loaded.risks.sort(key=sort_key)
     loaded.runbooks.sort(key=lambda r: r.id)
     loaded.problems.sort()

@@ -46,6 +46,9 @@ def view(runbook: Runbook, roles: dict, risks=(), scenario: str | None = None,
     nodes = runbook.nodes()
     if scenario:
         nodes = graph.prune(nodes, scenario)
+        if not nodes:
+            raise InputError(f"{runbook.id}: no step applies to scenario '{scenario}', so "
+                             "there is no plan to give")
         cycles = graph.cycles(nodes)
         if cycles:  # cannot happen for a valid runbook; checked again all the same
             raise InputError(f"{runbook.id}: pruned graph has a cycle: {cycles[0]}")

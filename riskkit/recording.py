@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import yaml
 
@@ -28,6 +29,8 @@ def _check_values(runbook, date: str, scenario, steps: dict, as_of: dt.date) -> 
         if step_id not in ids:
             errors.append(f"--minutes: unknown step '{step_id}'{did_you_mean(step_id, ids)} "
                           f"in {runbook.id}")
+        elif not math.isfinite(minutes):
+            errors.append(f"--minutes {step_id}: {minutes} is not a number of minutes")
         elif minutes < 0:
             errors.append(f"--minutes {step_id}: {minutes} must be >= 0")
     if scenario and scenario not in runbook.scenarios:

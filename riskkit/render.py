@@ -34,7 +34,7 @@ def _sandbox(undefined=None, autoescape=False, loader=None):
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
 
-def template_variables(text: str) -> tuple[set[str], str | None]:
+def template_variables(text: str) -> tuple[set[str], str | None, int | None]:
     """The names a runbook text uses, or the reason it cannot be used.
 
     Runbook text may only print its inputs: a syntax error, a private attribute
@@ -44,30 +44,34 @@ def template_variables(text: str) -> tuple[set[str], str | None]:
     if "{%" not in text and "{#" not in text:
         stripped = _SIMPLE.sub("", text)
         if "{{" not in stripped and "}}" not in stripped:  # only {{ name }}: no parser needed
-            return set(_SIMPLE.findall(text)), None
+            return set(_SIMPLE.findall(text)), None, None
     from jinja2 import TemplateSyntaxError, meta, nodes
 
     env = _text_env()
     try:
         tree = env.parse(text)
     except TemplateSyntaxError as exc:
-        return set(), f"template syntax error on line {exc.lineno} of the text: {exc.message}"
+        return set(), f"template syntax error on line {exc.lineno} of the text: {exc.message}", \
+            exc.lineno
     refused = "refused by the template sandbox: "  # the words render-time refusals use
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)):
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
-            return set(), f"{refused}'.{node.attr}' reaches into Python internals"
+            return set(), f"{refused}'.{node.attr}' reaches into Python internals", node.lineno
         if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) \
                 and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
-            return set(), f"{refused}'[{node.arg.value!r}]' reaches into Python internals"
+            return set(), f"{refused}'[{node.arg.value!r}]' reaches into Python internals", \
+                node.lineno
         if isinstance(node, nodes.Filter) and node.name == "attr":
-            return set(), f"{refused}the 'attr' filter can reach into Python internals"
+            return set(), f"{refused}the 'attr' filter can reach into Python internals", \
+                node.lineno
         if isinstance(node, nodes.Name) and node.name in env.globals:
             return set(), (f"{refused}'{node.name}' is a template built-in; runbook text "
-                           "may only use its inputs")
+                           "may only use its inputs"), node.lineno
     try:  # compiling checks filters and tests exist
-        return meta.find_undeclared_variables(tree), None
+        return meta.find_undeclared_variables(tree), None, None
     except TemplateSyntaxError as exc:
-        return set(), f"template error on line {exc.lineno} of the text: {exc.message}"
+        return set(), f"template error on line {exc.lineno} of the text: {exc.message}", \
+            exc.lineno
 
 
 def resolve_inputs(runbook: Runbook, given: dict[str, str], partial: bool = False,
@@ -266,9 +270,15 @@ def environment(workspace_root: Path | None, html: bool):
     loaders.append(PackageLoader("riskkit", "templates"))
     env = _sandbox(autoescape=html, loader=ChoiceLoader(loaders))
     env.filters["minutes"] = _minutes
+    env.filters["cell"] = _cell
     env.filters["markdown"] = markdown_html
     env.filters["markdown_inline"] = markdown_inline
     return env
+
+
+def _cell(value) -> str:
+    """A value for a Markdown table cell: a ``|`` or a newline would break the row."""
+    return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def _minutes(value) -> str:
@@ -297,6 +307,25 @@ def render_template(workspace_root: Path | None, name: str, context: dict) -> st
         where, line = _template_frame(workspace_root, exc, name)
         raise ProblemsFound([Problem(where, line, 1, "T001",
                                      f"template error: {type(exc).__name__}: {exc}")])
+
+
+def check_overrides(root: Path) -> list[Problem]:
+    """Syntax problems of the workspace's template overrides, found at validate time."""
+    from jinja2 import TemplateSyntaxError
+
+    folder = root / "templates"
+    problems = []
+    for path in sorted(folder.glob("*.j2")) if folder.is_dir() else []:
+        env = environment(root, html=path.name.endswith(".html.j2"))
+        try:
+            env.parse(path.read_text(encoding="utf-8"), name=path.name)
+        except TemplateSyntaxError as exc:
+            problems.append(Problem(f"templates/{path.name}", exc.lineno or 1, 1, "T002",
+                                    f"template syntax error: {exc.message}"))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(f"templates/{path.name}", 1, 1, "T002",
+                                    f"cannot read the template: {exc}"))
+    return problems
 
 
 def _template_path(root: Path | None, name: str) -> str:

@@ -225,19 +225,66 @@ def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
             fields.append((("comms", key), data["comms"][key]))
     for i, step in enumerate(data["steps"]):
         fields += [(("steps", i, key), step[key]) for key in TEXT_FIELDS if key in step]
+    inputs = data.get("inputs", {})
+    # An optional input with no default has no value unless given: text using it would
+    # print a blank, which a plan must never do.
+    may_be_empty = {n for n, spec in inputs.items()
+                    if not spec.get("required") and spec.get("default") is None}
     problems = []
+    uses: dict[str, set[str]] = {}  # input -> the inputs its default uses
     for path, text in fields:
         if "{" not in text:
             continue
-        names, error = template_variables(text)
+        names, error, line = template_variables(text)
         if error:
             code = "T003" if "refused" in error else "B011"
-            problems.append(doc.problem(path, code, f"{rb}: {error}"))
+            problems.append(_at_text_line(doc, path, line, code, f"{rb}: {error}"))
         for name in sorted(names - declared):
             hint = did_you_mean(name, declared)
             problems.append(doc.problem(path, "B010", f"{rb}: uses '{{{{ {name} }}}}' but "
                                         f"declares no input '{name}'{hint}"))
+        for name in sorted(names & may_be_empty):
+            problems.append(doc.problem(path, "B014", f"{rb}: uses optional input '{name}', "
+                                        "which has no default: a plan without it would show a "
+                                        "blank (make it required or give it a default)"))
+        if path[0] == "inputs":
+            uses[path[1]] = names & declared
+    for cycle in _default_cycles(uses):
+        problems.append(doc.problem(("inputs", cycle[0], "default"), "B015",
+                                    f"{rb}: input defaults depend on each other in a circle: "
+                                    + " -> ".join(cycle + [cycle[0]])))
     return problems
+
+
+def _default_cycles(uses: dict[str, set[str]]) -> list[list[str]]:
+    """Circles among input defaults (a -> b -> a), each once, from its first input."""
+    cycles, seen = [], set()
+
+    def walk(name: str, trail: list[str]) -> None:
+        for nxt in sorted(uses.get(name, ())):
+            if nxt in trail:
+                cycle = trail[trail.index(nxt):]
+                key = frozenset(cycle)
+                if key not in seen:
+                    seen.add(key)
+                    start = cycle.index(min(cycle))
+                    cycles.append(cycle[start:] + cycle[:start])
+            elif len(trail) < 50:
+                walk(nxt, trail + [nxt])
+
+    for name in sorted(uses):
+        walk(name, [name])
+    return cycles
+
+
+def _at_text_line(doc: Doc, path: tuple, line: int | None, code: str, message: str):
+    """A problem on the file line of line ``line`` of a text field: a block scalar
+    (``|`` or ``>``) starts on the line after its indicator, a plain one on its own."""
+    problem = doc.problem(path, code, message)
+    if not line or line <= 1 and not doc.is_block(path):
+        return problem
+    offset = line if doc.is_block(path) else line - 1
+    return Problem(problem.path, problem.line + offset, 1, code, message, problem.severity)
 
 
 def lint(runbook: Runbook, roles: dict) -> list[Problem]:

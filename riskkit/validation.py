@@ -21,7 +21,8 @@ def validate(ws: Workspace, extra: list[Path], as_of: dt.date) -> tuple[list[Pro
 
     matrix = matrix_file(ws.settings_doc.data) if ws.settings_doc else None
     own = (matrix,) if matrix else ()
-    files = cache.stats(ws.root, extra=own) if not extra and cache.enabled() else None
+    folders = ("risks", "runbooks", "drills", "templates")
+    files = cache.stats(ws.root, folders, own) if not extra and cache.enabled() else None
     key = {"as_of": as_of.isoformat()}
     if files is not None:
         hit = cache.read(ws.root, "validate", key, files)

@@ -94,6 +94,14 @@ class Doc:
             pass
         self._marks, self._keymarks = builder.marks, builder.keymarks
 
+    def is_block(self, path: Path_) -> bool:
+        """Whether the value at ``path`` is a block scalar (``|`` or ``>``)."""
+        if self._text is None:
+            return False
+        line, col = self.at(path)
+        lines = self._text.splitlines()
+        return line <= len(lines) and lines[line - 1][col - 1:col] in ("|", ">")
+
     @property
     def marks(self) -> dict:
         self._locate()

@@ -133,9 +133,11 @@ def test_written_files_get_the_usual_mode(run, make_ws, tmp_path):
 
 def test_a_quarter_out_of_range_is_a_clear_error(run, make_ws):
     root = make_ws()
-    for quarter in ("0000Q1", "9999Q4"):
-        result = run("-C", root, "drill", "plan", "--quarter", quarter)
-        assert result.exit_code == 1 and "out of range" in result.stderr
+    result = run("-C", root, "drill", "plan", "--quarter", "0000Q1")
+    assert result.exit_code == 1 and "out of range" in result.stderr
+    assert run("-C", root, "drill", "plan", "--quarter", "9999Q4").exit_code == 0
+    for as_of in ("0001-01-01", "9999-10-01"):  # the next quarter of the first and last
+        assert run("-C", root, "report", "--as-of", as_of, "-o", root / "r.html").exit_code == 0
 
 
 def test_diff_in_a_repository_without_commits(run, make_ws):
@@ -169,3 +171,132 @@ def test_a_scenario_without_steps_is_flagged(run, make_ws):
     assert result.exit_code == 1
     assert "W008 rb: scenario 'empty' has no steps" in result.stdout
     assert "scenario 'other'" not in result.stdout
+
+
+def test_an_optional_input_without_default_cannot_be_printed(run, make_ws):
+    text = RUNBOOK.replace("host: {description: The host, required: true}",
+                           "host: {description: The host}")
+    root = make_ws({"runbooks/rb.yaml": text})
+    result = run("-C", root, "validate")
+    assert result.exit_code == 1
+    assert "B014 rb: uses optional input 'host', which has no default" in result.stdout
+
+
+def test_defaults_that_wait_on_each_other_are_refused(run, make_ws):
+    text = RUNBOOK.replace('count: {description: How many, default: "3"}',
+                           'count: {default: "{{ other }}"}\n  other: {default: "{{ count }}"}')
+    root = make_ws({"runbooks/rb.yaml": text})
+    result = run("-C", root, "validate")
+    assert result.exit_code == 1
+    assert "B015 rb: input defaults depend on each other in a circle: count -> other -> count" \
+        in result.stdout
+
+
+def test_a_problem_inside_a_block_scalar_points_at_its_own_line(run, make_ws):
+    text = RUNBOOK.replace('  - {id: a, title: "Go to {{ host }}", role: sre, minutes: 5}',
+                           '  - id: a\n    title: Go\n    role: sre\n    minutes: 5\n'
+                           '    do: |\n      first line\n      second line\n'
+                           '      {% if %} third line\n')
+    root = make_ws({"runbooks/rb.yaml": text})
+    result = run("-C", root, "validate")
+    assert result.exit_code == 1
+    line = text.splitlines().index("      {% if %} third line") + 1
+    assert result.stdout.startswith(f"runbooks/rb.yaml:{line}:1: B011 ")
+
+
+def test_validate_checks_template_overrides(run, make_ws):
+    root = make_ws({"templates/plan.md.j2": "# {{ plan.title }}\n{% for %}\n"})
+    result = run("-C", root, "validate")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("templates/plan.md.j2:2:1: T002 template syntax error")
+
+
+def test_a_plan_says_when_a_linked_risk_is_left_out(run, make_ws):
+    risk = ("id: RSK-1\ntitle: t\nowner: o\nstatus: open\nlikelihood: 2\nimpact: 2\n"
+            "rto_minutes: 30\nrunbooks: [rb]\n")
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK, "risks/r.yaml": risk + "title: [broken\n"})
+    result = run("-C", root, "runbook", "render", "rb", "--var", "host=db1")
+    assert result.exit_code == 0
+    assert "riskkit: note: risks/r.yaml:" in result.stderr
+    assert "left out of the plan" in result.stderr
+
+
+def test_a_broken_file_does_not_make_its_links_unknown(run, make_ws):
+    risk = ("id: RSK-1\ntitle: t\nowner: o\nstatus: open\nlikelihood: 2\nimpact: 2\n"
+            "runbooks: [rb]\n")
+    drill = "runbook: rb\ndate: 2026-01-02\nkind: tabletop\noutcome: pass\n"
+    root = make_ws({"runbooks/rb.yaml": "id: rb\ntitle: [broken\n", "risks/RSK-1.yaml": risk,
+                    "drills/d.yaml": drill})
+    result = run("-C", root, "validate", "--as-of", "2026-11-26")
+    assert result.exit_code == 1
+    assert [line.split(": ")[1].split()[0] for line in result.stdout.splitlines()] == ["Y001"]
+
+
+def test_markdown_tables_escape_pipes(run, make_ws):
+    from conftest import SETTINGS
+
+    settings = SETTINGS.replace("SRE on-call", "SRE | on-call")
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK}, settings=settings)
+    result = run("-C", root, "runbook", "render", "rb", "--var", "host=db1")
+    assert result.exit_code == 0
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| sre |"))
+    assert "SRE \\| on-call" in row
+    assert len(row.replace("\\|", "").split("|")) == len(
+        next(line for line in result.stdout.splitlines()
+             if line.startswith("| role |")).split("|"))
+
+
+def test_a_scenario_without_steps_prints_no_plan(run, make_ws):
+    text = RUNBOOK.replace("inputs:", "scenarios: {a: A, b: B}\ninputs:").replace(
+        "role: sre, minutes: 5}", "role: sre, minutes: 5, when: [a]}")
+    root = make_ws({"runbooks/rb.yaml": text})
+    result = run("-C", root, "runbook", "render", "rb", "--var", "host=x", "--scenario", "b")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "no step applies to scenario 'b'" in result.stderr
+
+
+def test_a_runbook_outside_the_workspace_is_checked_as_a_runbook(run, make_ws, tmp_path):
+    root = make_ws()
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(RUNBOOK)
+    result = run("-C", root, "validate", outside)
+    assert result.exit_code == 0, result.stdout
+
+
+def test_dash_C_applies_to_output_files_too(run, make_ws, tmp_path, monkeypatch):
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK})
+    monkeypatch.chdir(tmp_path)
+    result = run("-C", root, "runbook", "render", "rb", "--var", "host=x", "-o", "plan.md")
+    assert result.exit_code == 0
+    assert (root / "plan.md").is_file() and not (tmp_path / "plan.md").exists()
+    assert os.getcwd() == str(tmp_path)  # and the process is back where it started
+
+
+def test_diff_in_the_pull_request_that_adds_the_register(run, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {**os.environ, "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.com",
+           "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@example.com"}
+    git = lambda *a: subprocess.run(["git", "-C", str(repo), *a], check=True, env=env,
+                                    capture_output=True)
+    git("init", "-q")
+    (repo / "README.md").write_text("hello\n")
+    git("add", "-A")
+    git("commit", "-qm", "first")
+    assert run("init", repo / "ops").exit_code == 0
+    git("add", "-A")
+    git("commit", "-qm", "register")
+    result = run("-C", repo / "ops", "diff", "HEAD~1", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [r["id"] for r in data["risks"]["added"]] == ["RSK-001"]
+    assert [r["id"] for r in data["runbooks"]["added"]] == ["db-failover"]
+
+
+def test_drill_record_refuses_infinite_minutes(run, make_ws):
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK})
+    result = run("-C", root, "drill", "record", "rb", "--date", "2026-01-02", "--kind", "live",
+                 "--outcome", "pass", "--minutes", "a=1e400", "--as-of", "2026-11-26")
+    assert result.exit_code == 1
+    assert "--minutes a: inf is not a number of minutes" in result.stderr
+    assert not (root / "drills").exists() or not list((root / "drills").iterdir())

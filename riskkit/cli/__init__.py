@@ -6,6 +6,7 @@ never here, so ``riskkit --help`` starts at once.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -72,11 +73,18 @@ def cli(ctx: click.Context, directory: str | None, debug: bool) -> None:
       riskkit runbook render ID --var K=V   an emergency plan, now
     """
     ctx.ensure_object(dict)
-    ctx.obj["dir"] = directory
+    if directory:  # as git -C: every path on the command line is relative to DIR
+        here = os.getcwd()
+        os.chdir(directory)
+        ctx.call_on_close(lambda: os.chdir(here))
+    ctx.obj["dir"] = os.getcwd()
     ctx.obj["debug"] = debug
 
 
 def main(argv: list[str] | None = None) -> None:
+    for stream in (sys.stdout, sys.stderr):  # a plan must print on any terminal encoding
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     cli.main(args=argv, prog_name="riskkit")
 
 

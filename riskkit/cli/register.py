@@ -72,8 +72,6 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
         # The settings' problems are this command's result: stdout, like any other.
         click.echo(PROBLEM_FORMATS[fmt](exc.problems), nl=False)
         raise ConfigError(str(exc)) from None
-    base = ctx.obj.get("dir")  # -C DIR: PATHs are relative to DIR, as with git -C
-    paths = tuple(os.path.join(base, p) if base else p for p in paths)
     files = expand(list(paths))
     problems, counts = validate_all(ws, files, today(as_of))
     problems = filter_problems(problems, ws, list(paths))

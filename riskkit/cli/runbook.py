@@ -48,6 +48,8 @@ def runbook_view(ctx, runbook_id: str, scenario: str | None) -> dict:
 
     ws = workspace(ctx)
     loaded = load_runbook_only(ws, runbook_id)
+    for note in loaded.notes:
+        click.echo(f"riskkit: note: {note}", err=True)
     rb = loaded.runbooks[0]
     return view(rb, ws.roles, loaded.risks, scenario, loaded.measured(rb.id))
 
@@ -113,6 +115,8 @@ def render(ctx, runbook_id, variables, vars_file, scenario, fmt, output, as_of, 
 
     ws = workspace(ctx)
     loaded = load_runbook_only(ws, runbook_id)
+    for note in loaded.notes:
+        click.echo(f"riskkit: note: {note}", err=True)
     given = parse_vars(variables, vars_file)
     rb = loaded.runbooks[0]
     context = plan_context(ws, loaded, rb, given, scenario, today(as_of),
