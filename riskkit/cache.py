@@ -41,16 +41,21 @@ def _path(root: Path, section: str) -> Path:
     return _folder() / f"{digest}-{section}.json"
 
 
-def _scan(folder: str, out: dict, prefix: str) -> None:
+def _scan(folder: str, out: dict, prefix: str, visited: set | None = None) -> None:
+    visited = set() if visited is None else visited
+    real = os.path.realpath(folder)
+    if real in visited:  # linked folders are followed, once (as Workspace.files does)
+        return
+    visited.add(real)
     try:
         entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
         return
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir(follow_symlinks=False):
-            _scan(entry.path, out, f"{prefix}{entry.name}/")
+        if entry.is_dir():
+            _scan(entry.path, out, f"{prefix}{entry.name}/", visited)
         else:
             try:
                 st = entry.stat()

@@ -110,14 +110,37 @@ def _value(doc: Doc, base: tuple):
     return value
 
 
+def _ratings_alone(doc: Doc, base: tuple, data: dict, matrix: Matrix, subject, problems):
+    """Ratings off the matrix, for a risk whose schema problems stop the rest."""
+    prefix = f"{subject}: " if subject else ""
+    places = [((), data)]
+    if isinstance(data.get("residual"), dict):
+        places.append((("residual",), data["residual"]))
+    for where, holder in places:
+        for axis in ("likelihood", "impact"):
+            value = holder.get(axis)
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                continue  # missing or of the wrong type: the schema said so already
+            if isinstance(value, int) and value < 1:
+                continue
+            if matrix.rank(axis, value) is None:
+                label = "residual " if where else ""
+                problems.append(doc.problem(
+                    base + where + (axis,), "R002",
+                    f"{prefix}{label}{axis} {value!r} is not on the {matrix.name} matrix "
+                    f"({matrix.accepted(axis)})"))
+
+
 def load_risk(doc: Doc, base: tuple, matrix: Matrix) -> tuple[Risk | None, list[Problem]]:
     """Check one risk against the schema and the matrix; build it when it is sound."""
     data = _value(doc, base)
     subject = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) \
         else None
     problems = schemacheck.check("risk", doc, base, subject)
-    if problems:
-        return None, problems
+    if problems:  # still say what the matrix thinks of the ratings: all problems at once
+        if isinstance(data, dict):
+            _ratings_alone(doc, base, data, matrix, subject, problems)
+        return None, sorted(set(problems))
     prefix = f"{data['id']}: "
 
     def rating(where: tuple) -> Rating | None:

@@ -53,17 +53,23 @@ class Workspace:
         """The YAML files of ``folder`` (recursively), sorted so output is stable."""
         found: list[str] = []
         stack = [os.path.join(self.root, folder)]
+        visited: set[str] = set()
         while stack:  # os.scandir: one system call a folder, no per-file stat
+            current = stack.pop()
+            real = os.path.realpath(current)
+            if real in visited:  # a linked folder seen already: no loops
+                continue
+            visited.add(real)
             try:
-                entries = list(os.scandir(stack.pop()))
-            except (FileNotFoundError, NotADirectoryError):
+                entries = list(os.scandir(current))
+            except (FileNotFoundError, NotADirectoryError, PermissionError):
                 continue
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                if entry.name.endswith((".yaml", ".yml")):  # a folder so named is reported
+                if entry.name.lower().endswith((".yaml", ".yml")):  # a folder so named too
                     found.append(entry.path)
-                elif entry.is_dir(follow_symlinks=False):
+                elif entry.is_dir():
                     stack.append(entry.path)
         return [Path(p) for p in sorted(found)]
 

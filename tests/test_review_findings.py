@@ -300,3 +300,25 @@ def test_drill_record_refuses_infinite_minutes(run, make_ws):
     assert result.exit_code == 1
     assert "--minutes a: inf is not a number of minutes" in result.stderr
     assert not (root / "drills").exists() or not list((root / "drills").iterdir())
+
+
+def test_a_rating_off_the_matrix_is_reported_beside_schema_problems(run, make_ws):
+    root = make_ws({"risks/r.yaml": "id: R1\ntitle: t\nowner: o\nstatus: opn\n"
+                                    "likelihood: 9\nimpact: 2\n"})
+    result = run("-C", root, "validate")
+    codes = [line.split(": ")[1].split()[0] for line in result.stdout.splitlines()]
+    assert codes == ["S103", "R002"]
+
+
+def test_linked_folders_and_upper_case_suffixes_are_read(run, make_ws, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "R2.YAML").write_text("id: R2\ntitle: t\nowner: o\nstatus: open\n"
+                                    "likelihood: 9\nimpact: 2\n")
+    root = make_ws({"risks/r.yaml": "id: R1\ntitle: t\nowner: o\nstatus: open\n"
+                                    "likelihood: 1\nimpact: 2\n"})
+    os.symlink(shared, root / "risks" / "shared")
+    os.symlink(root / "risks", root / "risks" / "loop")  # must not loop
+    result = run("-C", root, "validate")
+    assert result.exit_code == 1
+    assert "risks/shared/R2.YAML:5:13: R002" in result.stdout
