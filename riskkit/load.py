@@ -105,7 +105,25 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
     # Files that do not parse cannot say their ids; their names stand in for them, so
     # one broken file does not make every link to it "unknown" as well.
     unreadable: dict[str, set[str]] = {"risk": set(), "runbook": set()}
-    for path, (problems, found) in zip(files["risk"], _risk_files(ws, files["risk"])):
+    runbook_problems: list[Problem] = []
+
+    def runbooks() -> None:  # while the risk files are parsed elsewhere
+        for path in files["runbook"]:
+            doc, problems = load_file(path, ws.rel(path))
+            runbook_problems.extend(problems)
+            if doc is None:
+                unreadable["runbook"].add(path.stem)
+                continue
+            runbook, problems = load_runbook(doc, ws.roles)
+            runbook_problems.extend(problems)
+            ident = _id_of(doc, ())
+            if ident is not None:
+                runbook_ids.append((ident, doc, ("id",)))
+            if runbook is not None:
+                loaded.runbooks.append(runbook)
+
+    results = _risk_files(ws, files["risk"], meanwhile=runbooks)
+    for path, (problems, found) in zip(files["risk"], results):
         loaded.problems += problems
         if not found:
             unreadable["risk"].add(path.stem)
@@ -114,19 +132,7 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
                 risk_ids.append((ident, doc, where))
             if risk is not None:
                 loaded.risks.append(risk)
-    for path in files["runbook"]:
-        doc, problems = load_file(path, ws.rel(path))
-        loaded.problems += problems
-        if doc is None:
-            unreadable["runbook"].add(path.stem)
-            continue
-        runbook, problems = load_runbook(doc, ws.roles)
-        loaded.problems += problems
-        ident = _id_of(doc, ())
-        if ident is not None:
-            runbook_ids.append((ident, doc, ("id",)))
-        if runbook is not None:
-            loaded.runbooks.append(runbook)
+    loaded.problems += runbook_problems
     by_id = {r.id: r for r in loaded.runbooks}
     for path in files["drill"]:
         doc, problems = load_file(path, ws.rel(path))
@@ -198,30 +204,40 @@ def jobs() -> int:
                       else (os.cpu_count() or 1)))
 
 
-def _risk_files(ws: Workspace, paths: list[Path]) -> list[tuple]:
+def _risk_files(ws: Workspace, paths: list[Path], meanwhile=None) -> list[tuple]:
     """Load risk files, in file order; big registers are parsed on every core.
 
     Parsing is most of a cold run and each file stands alone, so worker processes
     (forked, so they share what is already imported) take contiguous chunks and the
-    results are joined in order: the output is the same as a serial run.
+    results are joined in order: the output is the same as a serial run. ``meanwhile``
+    runs in this process while the workers parse.
     """
     workers = jobs()
-    if workers == 1 or len(paths) < PARALLEL_FROM:
-        return [_risk_file(ws, p) for p in paths]
-    import multiprocessing
+    context = None
+    if workers > 1 and len(paths) >= PARALLEL_FROM:
+        import multiprocessing
+
+        try:
+            context = multiprocessing.get_context("fork")
+        except ValueError:  # no fork on this platform
+            context = None
+    if context is None:
+        results = [_risk_file(ws, p) for p in paths]
+        if meanwhile:
+            meanwhile()
+        return results
     from concurrent.futures import ProcessPoolExecutor
 
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:  # no fork on this platform
-        return [_risk_file(ws, p) for p in paths]
     global _WORKSPACE
     _WORKSPACE = ws
     size = -(-len(paths) // (workers * 4))
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return [result for chunk in pool.map(_risk_chunk, chunks) for result in chunk]
+            futures = [pool.submit(_risk_chunk, chunk) for chunk in chunks]
+            if meanwhile:
+                meanwhile()
+            return [result for future in futures for result in future.result()]
     finally:
         _WORKSPACE = None
 
