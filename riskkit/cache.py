@@ -162,10 +162,10 @@ def written_ns(root: Path, section: str) -> int | None:
     return entry.get("written_ns")
 
 
-def changed_since(root: Path, folder: str, since_ns: int) -> list[str] | None:
-    """Files under ``folder`` whose inode changed (written, renamed, created) at or after
-    ``since_ns`` less the racy window, by one ``find`` walk in C; None when find is
-    missing or fails, so the caller falls back to its full scan."""
+def start_changed_since(root: Path, folder: str, since_ns: int):
+    """Start one ``find`` walk (in C, on another core) for the files under ``folder``
+    whose inode changed (written, renamed, created) at or after ``since_ns`` less the
+    racy window; ``changed_files`` collects the answer. None when find is missing."""
     import shutil
     import subprocess
 
@@ -173,11 +173,26 @@ def changed_since(root: Path, folder: str, since_ns: int) -> list[str] | None:
     if find is None or not os.path.isdir(os.path.join(root, folder)):
         return None
     since = (since_ns - RACY_NS) / 1e9
+    try:  # -L follows linked folders, as Workspace.files does
+        return subprocess.Popen([find, "-L", folder, "-type", "f", "-newerct",
+                                 f"@{since:.9f}", "-print0"], cwd=root,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def changed_files(walk) -> list[str] | None:
+    """The files a ``start_changed_since`` walk found; None if it failed (the caller
+    then falls back to its full scan)."""
+    import subprocess
+
+    if walk is None:
+        return None
     try:
-        done = subprocess.run([find, folder, "-type", "f", "-newerct", f"@{since:.9f}",
-                               "-print0"], cwd=root, capture_output=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
+        out, _ = walk.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        walk.kill()
         return None
-    if done.returncode != 0:
+    if walk.returncode != 0:
         return None
-    return sorted(os.fsdecode(p) for p in done.stdout.split(b"\0") if p)
+    return sorted(os.fsdecode(p) for p in out.split(b"\0") if p)

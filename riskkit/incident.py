@@ -36,6 +36,7 @@ def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
     by their text (a cheap byte search), then only the candidates are parsed.
     """
     loaded = Loaded(ws)
+    scan = _start_scan(ws)  # runs beside the runbook's own loading
     candidates = [p for p in ws.files("runbooks") if p.stem == runbook_id]
     candidates += [p for p in ws.files("runbooks") if p.stem != runbook_id]
     needle = runbook_id.encode("utf-8")
@@ -63,7 +64,7 @@ def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
                 ids.append(ident)
         raise InputError(f"unknown runbook '{runbook_id}'{did_you_mean(runbook_id, ids)}")
     runbook = loaded.runbooks[0]
-    _add_linked(loaded, runbook, _linked_risk_files(ws, runbook))
+    _add_linked(loaded, runbook, _linked_risk_files(ws, runbook, scan=scan))
     missing = set(runbook.risks) - {r.id for r in loaded.risks}
     if missing:  # declared by the runbook since the index was written: look for them
         _add_linked(loaded, runbook, _linked_risk_files(ws, runbook, sorted(missing)))
@@ -102,7 +103,17 @@ def _add_linked(loaded: Loaded, runbook: Runbook, paths: list[Path]) -> None:
                 loaded.links.add((risk.id, runbook.id))
 
 
-def _linked_risk_files(ws: Workspace, runbook: Runbook, ids=None) -> list[Path]:
+def _start_scan(ws: Workspace):
+    """When a link index exists, start looking for the risk files changed since."""
+    from . import cache
+
+    if not cache.enabled():
+        return None
+    since = cache.written_ns(ws.root, "links")
+    return cache.start_changed_since(ws.root, "risks", since) if since else None
+
+
+def _linked_risk_files(ws: Workspace, runbook: Runbook, ids=None, scan=None) -> list[Path]:
     """The risk files that may link to ``runbook``.
 
     From the link index written by the last full load, plus every risk file changed since
@@ -112,14 +123,13 @@ def _linked_risk_files(ws: Workspace, runbook: Runbook, ids=None) -> list[Path]:
     """
     from . import cache
 
-    if ids is None and cache.enabled():
-        since = cache.written_ns(ws.root, "links")
-        changed = cache.changed_since(ws.root, "risks", since) if since else None
-        index = cache.read(ws.root, "links", {}, {}) if changed is not None else None
-        if index is not None:
-            rels = set(index["by_runbook"].get(runbook.id, [])) | set(changed)
-            return [ws.root / rel for rel in sorted(rels) if (ws.root / rel).is_file()
-                    and rel.endswith((".yaml", ".yml"))]
+    changed = cache.changed_files(scan)
+    index = cache.read(ws.root, "links", {}, {}) if ids is None and changed is not None \
+        else None
+    if index is not None:
+        rels = set(index["by_runbook"].get(runbook.id, [])) | set(changed)
+        return [ws.root / rel for rel in sorted(rels) if (ws.root / rel).is_file()
+                and rel.lower().endswith((".yaml", ".yml"))]
     ids = ids if ids is not None else list(runbook.risks) + [runbook.id]
     wanted = [i.encode("utf-8") for i in ids]
     return [p for p in ws.files("risks") if any(w in _read(p) for w in wanted)]
