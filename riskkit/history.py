@@ -6,13 +6,16 @@ from html import escape
 
 from .diff import RISK_FIELDS
 from .gitio import Repo, snapshot
+from .register import entries, load_risk
+from .yamlload import load_bytes
 from .problems import ConfigError, InputError
 
 
 def _state(risk) -> dict | None:
     if risk is None:
         return None
-    return {"level": risk.level.id, "level_rank": risk.level.rank, "level_name": risk.level.name,
+    return {"id": risk.id,
+            "level": risk.level.id, "level_rank": risk.level.rank, "level_name": risk.level.name,
             "color": risk.level.color, "score": risk.rating.score,
             "likelihood": risk.rating.likelihood, "impact": risk.rating.impact,
             "residual": risk.residual.to_dict() if risk.residual else None,
@@ -40,6 +43,22 @@ def _what_changed(before: dict | None, after: dict | None) -> list[str]:
     return out
 
 
+def _renumbered(repo, commit: str, snap, path: str, old_id: str):
+    """The risk now in the file that held ``old_id``, if its id changed in place."""
+    raw = repo.read(commit, path)
+    if raw is None:
+        return None
+    doc, _ = load_bytes(raw, path)
+    if doc is None:
+        return None
+    found = []
+    for base in entries(doc, []):
+        risk, _ = load_risk(doc, base, snap.workspace.matrix)
+        if risk is not None and risk.id != old_id:
+            found.append(risk)
+    return found[0] if len(found) == 1 else None
+
+
 def history(ws_root, risk_id: str, since: str | None = None) -> dict:
     """Each commit where the risk's state changed, oldest first, with what changed."""
     repo = Repo(ws_root)
@@ -50,20 +69,31 @@ def history(ws_root, risk_id: str, since: str | None = None) -> dict:
         paths = ["risks", "riskkit.yaml"] + ([matrix] if matrix else [])
         entries = []
         previous = None
+        current = risk_id  # the id it goes by; a renumbered risk is followed
         for commit in repo.log(paths):
             try:
-                snap = snapshot(repo, commit["commit"], commit["short"], only_risk=risk_id)
+                snap = snapshot(repo, commit["commit"], commit["short"], only_risk=current)
             except ConfigError:  # settings broken (or not there yet) at that commit
                 continue
-            state = _state(snap.risks.get(risk_id))
+            risk = snap.risks.get(current)
+            renamed_from = None
+            if risk is None and previous is not None:
+                risk = _renumbered(repo, commit["commit"], snap, previous["file"], current)
+                if risk is not None:
+                    renamed_from, current = current, risk.id
+            state = _state(risk)
             if state == previous:
                 continue
+            changes = _what_changed(previous, state)
+            if renamed_from:
+                changes = [f"id {renamed_from} -> {current}"] + [
+                    c for c in changes if c != "added"]
             # Commits before --since still set the baseline a later change is measured from.
             if since is None or commit["date"] >= since:
                 entries.append({**{k: commit[k] for k in ("date", "short", "author",
                                                           "subject")},
-                                "commit": commit["commit"], "state": state,
-                                "changes": _what_changed(previous, state)})
+                                "commit": commit["commit"], "id": current, "state": state,
+                                "changes": changes})
             previous = state
     finally:
         repo.close()
@@ -86,14 +116,6 @@ def history_text(data: dict) -> str:
 def history_svg(data: dict, levels: list) -> str:
     """A small step chart of the level over the commits (levels lowest first)."""
     entries = data["entries"]
-    step, left, top, band = 70, 90, 30, 26
-    width = left + max(1, len(entries)) * step + 30
-    height = top + len(levels) * band + 50
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
-           f"<title>{escape(data['id'])}: level over time</title>",
-           f'<text x="{left}" y="18" font-size="13" font-weight="bold">'
-           f"{escape(data['id'])}: level over time</text>"]
     # Rows: the current matrix's levels plus any level a past matrix had, by rank.
     rows = {lv.id: (lv.rank, lv.name, lv.color) for lv in levels}
     for e in entries:
@@ -101,9 +123,14 @@ def history_svg(data: dict, levels: list) -> str:
             s = e["state"]
             rows[s["level"]] = (s["level_rank"] + 0.5, s["level_name"], s["color"])
     ordered = sorted(rows.items(), key=lambda item: item[1][0])
+    step, left, top, band = 70, 90, 30, 26
+    width = left + max(1, len(entries)) * step + 30
     height = top + len(ordered) * band + 50
-    out[0] = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-              f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">')
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+           f"<title>{escape(data['id'])}: level over time</title>",
+           f'<text x="{left}" y="18" font-size="13" font-weight="bold">'
+           f"{escape(data['id'])}: level over time</text>"]
     level_y = {}
     for i, (level_id, (_, name, color)) in enumerate(ordered):
         y = top + (len(ordered) - 1 - i) * band

@@ -761,3 +761,14 @@ def test_git_is_not_required_for_other_commands(run, make_ws, tmp_path, monkeypa
     assert result.exit_code == 2, result.output
     assert "git" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_history_follows_a_risk_renumbered_in_place(run, series):
+    entries = history_json(run, series.ws, "RSK-2")["entries"]
+    renumbered = [e for e in entries if e["commit"] == series.sha["c4"]]
+    assert len(renumbered) == 1
+    assert renumbered[0]["changes"][0] == "id RSK-2 -> RSK-20"
+    assert renumbered[0]["id"] == "RSK-20" and renumbered[0]["state"] is not None
+    # ... and goes on under its new id: the stricter matrix of c5 moved it up.
+    later = [e for e in entries if e["commit"] == series.sha["c5"]]
+    assert later and later[0]["state"]["level"] == "high"
