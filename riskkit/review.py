@@ -120,6 +120,8 @@ def review(loaded, as_of: dt.date) -> list[Finding]:
     for drill in loaded.drills:
         for i, finding in enumerate(drill.findings):
             due = finding.get("due")
+            if finding.get("status") == "done":
+                continue
             if due and dt.date.fromisoformat(due) < as_of:
                 line, col = drill.doc.at(("findings", i, "due"))
                 add("finding-overdue", (drill.file, (line, col)), drill.runbook,

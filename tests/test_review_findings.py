@@ -322,3 +322,14 @@ def test_linked_folders_and_upper_case_suffixes_are_read(run, make_ws, tmp_path)
     result = run("-C", root, "validate")
     assert result.exit_code == 1
     assert "risks/shared/R2.YAML:5:13: R002" in result.stdout
+
+
+def test_a_finding_marked_done_is_no_longer_past_due(run, make_ws):
+    drill = ("runbook: rb\ndate: 2026-01-02\nkind: tabletop\noutcome: pass\nfindings:\n"
+             "  - {title: Alert too late, owner: team-a, due: 2026-02-01}\n"
+             "  - {title: Pager rota wrong, owner: team-b, due: 2026-02-01, status: done}\n")
+    root = make_ws({"runbooks/rb.yaml": RUNBOOK, "drills/d.yaml": drill})
+    result = run("-C", root, "review", "--as-of", "2026-11-26", "--kind", "finding-overdue",
+                 "--format", "json")
+    found = json.loads(result.stdout)["findings"]
+    assert [f["message"].split(": ", 1)[1] for f in found] == ["Alert too late"]
