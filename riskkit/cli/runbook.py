@@ -42,15 +42,21 @@ def list_(ctx, fmt: str, output: str | None) -> None:
     emit((markdown_table if fmt == "md" else table)(rows, headers), output)
 
 
-def runbook_view(ctx, runbook_id: str, scenario: str | None) -> dict:
+def load_one(ctx, runbook_id: str):
+    """The workspace and one runbook with its linked risks; notes go to stderr."""
     from ..incident import load_runbook_only
-    from ..plan import view
 
     ws = workspace(ctx)
     loaded = load_runbook_only(ws, runbook_id)
     for note in loaded.notes:
         click.echo(f"riskkit: note: {note}", err=True)
-    rb = loaded.runbooks[0]
+    return ws, loaded, loaded.runbooks[0]
+
+
+def runbook_view(ctx, runbook_id: str, scenario: str | None) -> dict:
+    from ..plan import view
+
+    ws, loaded, rb = load_one(ctx, runbook_id)
     return view(rb, ws.roles, loaded.risks, scenario, loaded.measured(rb.id))
 
 
@@ -111,14 +117,9 @@ def render(ctx, runbook_id, variables, vars_file, scenario, fmt, output, as_of, 
     riskkit runbook render db-failover --var region=eu-west-1 --format html -o plan.html
     """
     from ..documents import plan_context, render_plan
-    from ..incident import load_runbook_only
 
-    ws = workspace(ctx)
-    loaded = load_runbook_only(ws, runbook_id)
-    for note in loaded.notes:
-        click.echo(f"riskkit: note: {note}", err=True)
+    ws, loaded, rb = load_one(ctx, runbook_id)
     given = parse_vars(variables, vars_file)
-    rb = loaded.runbooks[0]
     context = plan_context(ws, loaded, rb, given, scenario, today(as_of),
                            loaded.measured(rb.id))
     emit(render_plan(ws, context, fmt, paper), output)
