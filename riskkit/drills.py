@@ -7,7 +7,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from . import schemacheck
+from . import rules, schemacheck
 from .problems import InputError, Problem, did_you_mean
 from .yamlload import Doc
 
@@ -128,11 +128,10 @@ def plan(loaded, quarter: str) -> list[dict]:
     due = []
     for runbook in loaded.runbooks:
         risks = loaded.risks_of(runbook.id)
-        needing = [r for r in risks if r.level.id in ws.drill_days and r.status != "closed"]
-        if not needing:
+        need = rules.drill_need(ws, risks)
+        if need is None:
             continue
-        top = max(needing, key=lambda r: (r.level.rank, r.rating.score))
-        interval = min(ws.drill_days[r.level.id] for r in needing)
+        top, interval = need.risk, need.interval_days
         previous = last.get(runbook.id)
         if previous is None:
             age, reason = None, (f"never drilled; linked to {top.level.id} {top.id} "

@@ -28,7 +28,7 @@ def _read(path: Path) -> bytes:
         return b""
 
 
-def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
+def load_runbook_only(ws: Workspace, runbook_id: str, as_of: dt.date) -> Loaded:
     """Load one runbook and the risks linked to it, without reading the whole register.
 
     Incident-time commands use this: their cost must not grow with the register, and a
@@ -69,7 +69,7 @@ def load_runbook_only(ws: Workspace, runbook_id: str) -> Loaded:
     if missing:  # declared by the runbook since the index was written: look for them
         _add_linked(loaded, runbook, _linked_risk_files(ws, runbook, sorted(missing)))
     loaded.risks.sort(key=sort_key)
-    _drills_of(loaded, runbook)
+    _drills_of(loaded, runbook, as_of)
     return loaded
 
 
@@ -135,10 +135,11 @@ def _linked_risk_files(ws: Workspace, runbook: Runbook, ids=None, scan=None) -> 
     return [p for p in ws.files("risks") if any(w in _read(p) for w in wanted)]
 
 
-def _drills_of(loaded: Loaded, runbook: Runbook, as_of: dt.date | None = None) -> None:
+def _drills_of(loaded: Loaded, runbook: Runbook, as_of: dt.date) -> None:
     """The drill records of one runbook (matched by text first), for measured minutes.
 
-    A broken drill file is left out here; ``validate`` reports it.
+    A broken drill file, or one dated after ``as_of``, is left out here; ``validate``
+    reports it.
     """
     from .drills import load_drill
 
@@ -149,7 +150,7 @@ def _drills_of(loaded: Loaded, runbook: Runbook, as_of: dt.date | None = None) -
         doc, _ = load_file(path, loaded.workspace.rel(path))
         if doc is None or not isinstance(doc.data, dict) or doc.data.get("runbook") != runbook.id:
             continue
-        drill, _ = load_drill(doc, {runbook.id: runbook}, as_of or dt.date.max)
+        drill, _ = load_drill(doc, {runbook.id: runbook}, as_of)
         if drill is not None:
             loaded.drills.append(drill)
     loaded.drills.sort(key=lambda d: (d.date, d.file))

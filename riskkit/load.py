@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import graph
-from .problems import InputError, Problem, did_you_mean
+from . import rules
+from .problems import InputError, Problem, ProblemsFound, did_you_mean
 from .register import Risk, duplicate_ids, entries, load_risk, sort_key
 from .runbooks import Runbook, load_runbook
 from .workspace import Workspace
@@ -28,6 +28,7 @@ class Loaded:
     links: set[tuple[str, str]] = field(default_factory=set)  # (risk id, runbook id)
     drills: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # said on stderr, beside the result
+    runbook_files: dict[str, str] = field(default_factory=dict)  # id -> file, loaded or not
 
     def measured(self, runbook_id: str) -> dict:
         from .drills import measured_minutes
@@ -45,6 +46,10 @@ class Loaded:
         for runbook in self.runbooks:
             if runbook.id == runbook_id:
                 return runbook
+        path = self.runbook_files.get(runbook_id)
+        broken = [p for p in self.errors if p.path == path]
+        if broken:  # it exists, but its file has errors: those are the answer
+            raise ProblemsFound(broken)
         raise InputError(f"unknown runbook '{runbook_id}'"
                          f"{did_you_mean(runbook_id, [r.id for r in self.runbooks])}")
 
@@ -68,6 +73,25 @@ class Loaded:
     def runbooks_of(self, risk_id: str) -> list[str]:
         return sorted(self._index()[1].get(risk_id, ()))
 
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    def trusted(self) -> Loaded:
+        """What a view can show when some files have errors: everything that is not in a
+        file with an error (and no link to such a thing). A quarterly review is not
+        blocked by one typo; the errors themselves are still reported beside the view."""
+        broken = {p.path for p in self.errors}
+        if not broken:
+            return self
+        risks = [r for r in self.risks if r.file not in broken]
+        runbooks = [r for r in self.runbooks if r.file not in broken]
+        risk_ids, runbook_ids = {r.id for r in risks}, {r.id for r in runbooks}
+        return Loaded(self.workspace, risks, runbooks, list(self.problems),
+                      {(a, b) for a, b in self.links if a in risk_ids and b in runbook_ids},
+                      [d for d in self.drills if d.file not in broken], list(self.notes),
+                      dict(self.runbook_files))
+
 
 
 
@@ -87,10 +111,12 @@ def classify(ws: Workspace, path: Path) -> str:
     return "drill" if "\nrunbook:" in "\n" + text else "risk"
 
 
-def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) -> Loaded:
+def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
     """Load and check every file of the workspace (and ``extra`` files given by the user).
 
-    ``as_of`` is "today" for checks that depend on it (a drill cannot be in the future).
+    ``as_of`` is "today" for every check that depends on it (a drill or a review cannot
+    be in the future): the core never reads the machine's clock, so the same files and
+    the same ``as_of`` give the same answer on any day.
     """
     from .drills import load_drill
 
@@ -119,6 +145,7 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
             ident = _id_of(doc, ())
             if ident is not None:
                 runbook_ids.append((ident, doc, ("id",)))
+                loaded.runbook_files.setdefault(ident, doc.path)
             if runbook is not None:
                 loaded.runbooks.append(runbook)
 
@@ -139,7 +166,7 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
         loaded.problems += problems
         if doc is None:
             continue
-        drill, problems = load_drill(doc, by_id, as_of or dt.date.today(),
+        drill, problems = load_drill(doc, by_id, as_of,
                                      {i for i, *_ in runbook_ids} | unreadable["runbook"])
         loaded.problems += problems
         if drill is not None:
@@ -153,6 +180,7 @@ def load(ws: Workspace, extra: list[Path] = (), as_of: dt.date | None = None) ->
     loaded.problems += duplicate_ids(runbook_ids, "runbook", "B008")
     _link(loaded, {i for i, *_ in risk_ids} | unreadable["risk"],
           {i for i, *_ in runbook_ids} | unreadable["runbook"])
+    loaded.problems += _future_dates(loaded.risks, as_of)
     loaded.risks.sort(key=sort_key)
     loaded.runbooks.sort(key=lambda r: r.id)
     loaded.problems.sort()
@@ -251,6 +279,23 @@ def _id_of(doc, base):
     return None
 
 
+FUTURE_DATES = {("review", "last"): "the last review", ("acceptance", "since"): "the acceptance"}
+
+
+def _future_dates(risks: list[Risk], as_of: dt.date) -> list[Problem]:
+    """A review or an acceptance is something that happened: it cannot be after today."""
+    out = []
+    for risk in risks:
+        for where, what in FUTURE_DATES.items():
+            day = risk.date(*where)
+            if day is not None and day > as_of:
+                line, col = risk.at(*where)
+                out.append(Problem(risk.file, line, col, "R007",
+                                   f"{risk.id}: {what} is dated {day.isoformat()}, after "
+                                   f"{as_of.isoformat()} (it records what has happened)"))
+    return out
+
+
 def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
     """Merge links from both sides; report those that name unknown ids."""
     for risk in loaded.risks:
@@ -273,12 +318,10 @@ def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
                     runbook.file, line, col, "B009",
                     f"{runbook.id}: unknown risk '{risk_id}'{did_you_mean(risk_id, risk_ids)}"))
     for runbook in loaded.runbooks:
-        eta = graph.plan(runbook.nodes()).eta_minutes
-        for risk in loaded.risks_of(runbook.id):
-            if risk.status != "closed" and risk.rto_minutes is not None \
-                    and risk.rto_minutes < eta:
+        for check in rules.rto_checks(rules.eta_minutes(runbook), loaded.risks_of(runbook.id)):
+            if not check.within:
                 line, col = runbook.at("id")
                 loaded.problems.append(Problem(
                     runbook.file, line, col, "W006",
-                    f"{runbook.id}: expected time to mitigate {eta} min is above the RTO of "
-                    f"{risk.id} ({risk.rto_minutes} min)", "warning"))
+                    f"{runbook.id}: expected time to mitigate {check.eta_minutes:g} min is "
+                    f"above the RTO of {check.risk} ({check.rto_minutes} min)", "warning"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from . import graph
+from . import graph, rules
 from .problems import InputError
 from .runbooks import Runbook
 
@@ -99,7 +99,7 @@ def view(runbook: Runbook, roles: dict, risks=(), scenario: str | None = None,
             entry["minutes"] += step.minutes or 0
         load.append({"stage": i, "roles": dict(sorted(per_role.items()))})
     linked = [_risk(r) for r in risks]
-    rtos = [r["rto_minutes"] for r in linked if r["rto_minutes"] is not None]
+    rto = rules.binding_rto(risks)
     return {
         "id": runbook.id,
         "title": runbook.title,
@@ -129,7 +129,8 @@ def view(runbook: Runbook, roles: dict, risks=(), scenario: str | None = None,
         "roles": sorted(used.values(), key=lambda r: (-r["steps"], r["id"])),
         "role_load": load,
         "risks": linked,
-        "rto_minutes": min(rtos) if rtos else None,
+        "rto_minutes": rto,
+        "within_rto": rules.within_rto(shape.eta_minutes, risks),
         "steps": steps,
     }
 

@@ -47,9 +47,9 @@ class ProblemsFound(RiskkitError):
 
     exit_code = 1
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], note: str = ""):
         self.problems = sorted(problems)
-        super().__init__(f"{len(self.problems)} problem(s) found")
+        super().__init__(f"{len(self.problems)} problem(s) found" + (f"; {note}" if note else ""))
 
 
 class ConfigError(RiskkitError):

@@ -44,7 +44,7 @@ def record_drill(ws, runbook_id: str, date: str, kind: str, outcome: str,
                  scenario: str | None, steps: dict, participants: list[tuple[str, str]],
                  findings: list[str], commit: str | None, as_of: dt.date) -> str:
     """Write ``drills/<date>-<runbook>.yaml`` (or -2, -3…); returns its workspace path."""
-    runbook = load_runbook_only(ws, runbook_id).runbooks[0]
+    runbook = load_runbook_only(ws, runbook_id, as_of).runbooks[0]
     _check_values(runbook, date, scenario, steps, as_of)
     if commit is None:
         version = file_version(ws.root, runbook.file)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import __version__, graph
+from . import __version__, rules
 from .drills import next_quarter, plan as drill_plan
 from .heatmap import heatmap, heatmap_svg
 from .render import render_template
@@ -22,13 +22,12 @@ def report_context(loaded, as_of: dt.date) -> dict:
               for lv in reversed(ws.matrix.levels)]
     runbooks = []
     for rb in loaded.runbooks:
-        eta = graph.plan(rb.nodes()).eta_minutes
+        eta = rules.eta_minutes(rb)
         linked = loaded.risks_of(rb.id)
-        rtos = [r.rto_minutes for r in linked if r.rto_minutes is not None]
         runbooks.append({"id": rb.id, "title": rb.title, "severity": rb.severity,
                          "steps": len(rb.steps), "eta_minutes": eta,
-                         "rto_minutes": min(rtos) if rtos else None,
-                         "within": (eta <= min(rtos)) if rtos else None,
+                         "rto_minutes": rules.binding_rto(linked),
+                         "within": rules.within_rto(eta, linked),
                          "risks": [r.id for r in linked]})
     return {
         "org": ws.name,
@@ -38,8 +37,7 @@ def report_context(loaded, as_of: dt.date) -> dict:
         "totals": {
             "risks": len(risks),
             "open": sum(r.status in ("open", "mitigating") for r in risks),
-            "above_appetite": sum(ws.above_appetite(r.level) for r in risks
-                                  if r.status != "closed"),
+            "above_appetite": sum(rules.above_appetite(ws, r) for r in risks),
             "accepted": sum(r.status == "accepted" for r in risks),
             "runbooks": len(loaded.runbooks),
             "drills": len(loaded.drills),
@@ -49,7 +47,7 @@ def report_context(loaded, as_of: dt.date) -> dict:
         "heatmap_current": heatmap_svg(heatmap(ws.matrix, risks), "Current ratings"),
         "heatmap_residual": heatmap_svg(heatmap(ws.matrix, risks, residual=True),
                                         "Residual ratings"),
-        "risks": [r.to_dict(ws.above_appetite(r.level)) | {"color": r.level.color,
+        "risks": [r.to_dict(rules.above_appetite(ws, r)) | {"color": r.level.color,
                                                             "level_name": r.level.name}
                   for r in risks],
         "findings": [f.to_dict() | {"label": KINDS[f.kind]} for f in findings],

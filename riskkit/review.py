@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import graph
+from . import rules
 from .drills import last_drills
 
 EXPIRING_DAYS = 30
@@ -76,7 +76,7 @@ def review(loaded, as_of: dt.date) -> list[Finding]:
                 add("acceptance-expiring", where, risk.id, risk.owner,
                     f"{risk.id}: acceptance by {by} expires on {until.isoformat()} "
                     f"(in {(until - as_of).days} days)")
-        above = ws.above_appetite(risk.level) and risk.status != "accepted"
+        above = rules.needs_response(ws, risk)
         if above and not risk.treatment:
             add("no-treatment", here, risk.id, risk.owner,
                 f"{risk.id} is {risk.level.id} ({risk.rating.score}), above the appetite "
@@ -93,14 +93,13 @@ def review(loaded, as_of: dt.date) -> list[Finding]:
     last = last_drills([d for d in loaded.drills if d.date <= as_of])
     for runbook in loaded.runbooks:
         here = (runbook.file, runbook.at("id"))
-        risks = [r for r in loaded.risks_of(runbook.id) if r.status != "closed"]
-        if not loaded.risks_of(runbook.id):
+        risks = loaded.risks_of(runbook.id)
+        if not risks:
             add("runbook-unlinked", here, runbook.id, runbook.owner,
                 f"{runbook.id} answers no risk: link it with risks: or retire it")
-        needing = [r for r in risks if r.level.id in ws.drill_days]
-        if needing:
-            interval = min(ws.drill_days[r.level.id] for r in needing)
-            top = max(needing, key=lambda r: r.level.rank)
+        need = rules.drill_need(ws, risks)
+        if need:
+            interval, top = need.interval_days, need.risk
             previous = last.get(runbook.id)
             if previous is None:
                 add("drill-never", here, runbook.id, runbook.owner,
@@ -111,12 +110,11 @@ def review(loaded, as_of: dt.date) -> list[Finding]:
                     f"{runbook.id} last drilled {previous.date.isoformat()}, "
                     f"{(as_of - previous.date).days - interval} days past its {interval}-day "
                     f"interval ({top.level.id} {top.id})")
-        eta = graph.plan(runbook.nodes()).eta_minutes
-        for risk in risks:
-            if risk.rto_minutes is not None and eta > risk.rto_minutes:
+        for check in rules.rto_checks(rules.eta_minutes(runbook), risks):
+            if not check.within:
                 add("eta-above-rto", here, runbook.id, runbook.owner,
-                    f"{runbook.id}: expected time to mitigate {eta:g} min is above the RTO of "
-                    f"{risk.id} ({risk.rto_minutes} min)")
+                    f"{runbook.id}: expected time to mitigate {check.eta_minutes:g} min is "
+                    f"above the RTO of {check.risk} ({check.rto_minutes} min)")
     for drill in loaded.drills:
         for i, finding in enumerate(drill.findings):
             due = finding.get("due")

@@ -30,7 +30,7 @@ def view_text(v: dict) -> str:
         out.append("scenarios: " + ", ".join(v["scenarios"]) + " (pick one with --scenario)")
     eta = f"expected time to mitigate: {v['eta_minutes']:g} min"
     if v["rto_minutes"] is not None:
-        verdict = "within" if v["eta_minutes"] <= v["rto_minutes"] else "ABOVE"
+        verdict = "within" if v["within_rto"] else "ABOVE"
         eta += f" ({verdict} the RTO of {v['rto_minutes']} min)"
     out += [eta, "critical path: " + " -> ".join(v["critical_path"])]
     if v["drilled_eta_minutes"] is not None:

@@ -30,7 +30,7 @@ def validate(ws: Workspace, extra: list[Path], as_of: dt.date) -> tuple[list[Pro
             return [Problem(**p) for p in hit["problems"]], hit["counts"]
     from .load import load  # only on a miss: a hit needs none of the loaders
 
-    loaded = load(ws, extra, as_of)
+    loaded = load(ws, as_of, extra)
     counts = {"risks": len(loaded.risks), "runbooks": len(loaded.runbooks),
               "drills": len(loaded.drills)}
     if files is not None:

@@ -73,9 +73,6 @@ class Workspace:
                     stack.append(entry.path)
         return [Path(p) for p in sorted(found)]
 
-    def above_appetite(self, level: matrix_mod.Level) -> bool:
-        return self.appetite is not None and level.rank > self.appetite.rank
-
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
     """Walk up from ``start`` to the folder holding riskkit.yaml."""

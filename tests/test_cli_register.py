@@ -401,12 +401,15 @@ def test_risks_table_marks_above_appetite(run, ws):
     assert "critical!" in rows["RSK-F6"] and "!" not in rows["RSK-D4"].split()[1]
 
 
-def test_risks_on_a_broken_register_fails(run, make_ws):
+def test_risks_on_a_broken_register_shows_the_rest_and_fails(run, make_ws, ws):
     root = make_ws({**REGISTER, **BROKEN})
-    result = run("-C", root, "risks")
+    result = run("-C", root, "risks", "--format", "json")
     assert result.exit_code == 1
-    assert result.stdout == ""
+    # What can be trusted is shown: every risk of the files without errors, and only those.
+    assert [r["id"] for r in json.loads(result.stdout)] == ORDER
     assert "risks/a.yaml:5:13: R002" in result.stderr
+    assert "risks/sub/b.yaml" in result.stderr and "risks/c.yaml" in result.stderr
+    assert "left out" in result.stderr
 
 
 def test_risks_output_file(run, ws, tmp_path):

@@ -4,6 +4,7 @@ check never disagrees with jsonschema when it says "valid"."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 
 import jsonschema
@@ -122,7 +123,7 @@ def test_mutated_workspaces_validate_without_crashing(tmp_path_factory, risk_ind
     runbook = mutate(VALID_RUNBOOK, RUNBOOK_PATHS[runbook_index], runbook_value)
     (root / "risks" / "r.yaml").write_text(yaml.safe_dump(risk, allow_unicode=True))
     (root / "runbooks" / "rb.yaml").write_text(yaml.safe_dump(runbook, allow_unicode=True))
-    loaded = load(open_workspace(root))
+    loaded = load(open_workspace(root), dt.date(2026, 11, 26))
     for problem in loaded.problems:
         assert problem.path in ("risks/r.yaml", "runbooks/rb.yaml")
         assert problem.line >= 1 and problem.col >= 1

@@ -25,7 +25,12 @@ class RiskkitGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            deferred = (ctx.obj or {}).pop("deferred", None)
+            if deferred:  # a view that left out broken files: say which, then fail
+                raise ProblemsFound(sorted(set(deferred)), "left out of the result: "
+                                    "fix these and run again")
+            return result
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except ProblemsFound as exc:

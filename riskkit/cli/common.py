@@ -40,7 +40,14 @@ as_of_option = click.option("--as-of", callback=parse_date, metavar="DATE",
 
 
 def today(as_of: dt.date | None) -> dt.date:
+    """The one place riskkit reads the machine's clock: ``--as-of`` wins, always."""
     return as_of or dt.date.today()
+
+
+def defer_problems(ctx: click.Context, problems: list) -> None:
+    """Report ``problems`` once the command's result is written, and exit 1 then."""
+    if problems:
+        ctx.obj.setdefault("deferred", []).extend(problems)
 
 
 def emit(text: str, output: str | None) -> None:

@@ -7,25 +7,26 @@ import datetime
 
 import click
 
+from .. import rules
 from ..problems import ConfigError, ProblemsFound
 from . import EXIT_PROBLEMS, cli
 from .common import (as_of_option, emit, format_option, output_option, repo_path,
                      use_color, workspace)
 
 
-def load_clean(ctx: click.Context, as_of=None):
-    """The loaded workspace; its errors stop the command (exit 1), warnings do not.
+def load_clean(ctx: click.Context, as_of: datetime.date | None):
+    """The loaded workspace, as of ``as_of`` (today when not given) for every check.
 
-    ``as_of`` only shapes what commands report; files are checked against the real
-    today, so a review as of a past date is not refused for drills recorded since.
+    Like a compiler, a view degrades instead of going dark: files with errors are left
+    out, the view shows the rest, and the errors go to stderr with exit status 1 once the
+    view is written (see ``defer_problems``). Warnings never stop a view.
     """
     from ..load import load
+    from .common import defer_problems, today
 
-    loaded = load(workspace(ctx))
-    errors = [p for p in loaded.problems if p.is_error]
-    if errors:
-        raise ProblemsFound(errors)
-    return loaded
+    loaded = load(workspace(ctx), today(as_of))
+    defer_problems(ctx, loaded.errors)
+    return loaded.trusted()
 
 
 @cli.command(short_help="Scaffold a workspace (never overwrites).")
@@ -108,7 +109,7 @@ def _risk_rows(loaded, level, owner, tag, status, above):
             continue
         if status and risk.status not in status:
             continue
-        if above and not ws.above_appetite(risk.level):
+        if above and not rules.above_appetite(ws, risk):
             continue
         out.append(risk)
     return out
@@ -136,30 +137,31 @@ SORTS = {
               show_default=True, help="Order of the register (score: highest first).")
 @format_option("table", "json", "csv", "md")
 @output_option
+@as_of_option
 @click.pass_context
-def risks(ctx, level, owner, tag, status, above_appetite, sort, fmt, output) -> None:
+def risks(ctx, level, owner, tag, status, above_appetite, sort, fmt, output, as_of) -> None:
     """The scored register: current and residual rating of every risk, highest first."""
     from ..output import csv_table, markdown_table, table, to_json
 
-    loaded = load_clean(ctx)
+    loaded = load_clean(ctx, as_of)
     ws = loaded.workspace
     chosen = _risk_rows(loaded, level, owner, tag, status, above_appetite)
     if SORTS[sort]:
         chosen = sorted(chosen, key=SORTS[sort])
     if fmt == "json":
-        emit(to_json([r.to_dict(ws.above_appetite(r.level)) for r in chosen]), output)
+        emit(to_json([r.to_dict(rules.above_appetite(ws, r)) for r in chosen]), output)
         return
     headers = ["id", "level", "score", "LxI", "residual", "status", "owner", "title"]
     rows = []
     for r in chosen:
         res = f"{r.residual.level.id} {r.residual.score}" if r.residual else "-"
-        mark = "!" if ws.above_appetite(r.level) else ""
+        mark = "!" if rules.above_appetite(ws, r) else ""
         rows.append([r.id, r.level.id + mark, r.rating.score,
                      f"{r.rating.likelihood}x{r.rating.impact}", res, r.status, r.owner, r.title])
     if fmt == "csv":
         rows = [[r.id, r.level.id, r.rating.score, r.rating.likelihood, r.rating.impact,
                  r.residual.level.id if r.residual else "", r.residual.score if r.residual else "",
-                 r.status, r.owner, str(ws.above_appetite(r.level)).lower(), r.title, r.file]
+                 r.status, r.owner, str(rules.above_appetite(ws, r)).lower(), r.title, r.file]
                 for r in chosen]
         emit(csv_table(rows, ["id", "level", "score", "likelihood", "impact", "residual_level",
                               "residual_score", "status", "owner", "above_appetite", "title",
@@ -177,13 +179,14 @@ def risks(ctx, level, owner, tag, status, above_appetite, sort, fmt, output) -> 
 @click.option("--residual", is_flag=True, help="Place risks by their residual rating.")
 @format_option("text", "json", "svg")
 @output_option
+@as_of_option
 @click.pass_context
-def matrix(ctx, residual: bool, fmt: str, output: str | None) -> None:
+def matrix(ctx, residual: bool, fmt: str, output: str | None, as_of) -> None:
     """The heat map: how many risks sit in each cell of the matrix."""
     from ..heatmap import heatmap, heatmap_svg, heatmap_text
     from ..output import to_json
 
-    loaded = load_clean(ctx)
+    loaded = load_clean(ctx, as_of)
     data = heatmap(loaded.workspace.matrix, loaded.risks, residual)
     if fmt == "json":
         emit(to_json(data), output)

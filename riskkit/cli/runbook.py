@@ -17,21 +17,21 @@ def runbook() -> None:
 @runbook.command("list", short_help="Every runbook with its ETA and risks.")
 @format_option("table", "json", "md")
 @output_option
+@as_of_option
 @click.pass_context
-def list_(ctx, fmt: str, output: str | None) -> None:
+def list_(ctx, fmt: str, output: str | None, as_of) -> None:
     """Every runbook: severity, steps, expected time to mitigate, linked risks."""
-    from .. import graph
+    from .. import rules
     from ..output import markdown_table, table, to_json
     from ..showtext import minutes_text
     from .register import load_clean
 
-    loaded = load_clean(ctx)
+    loaded = load_clean(ctx, as_of)
     items = []
     for rb in loaded.runbooks:
-        shape = graph.plan(rb.nodes())
         items.append({"id": rb.id, "title": rb.title, "severity": rb.severity or None,
                       "owner": rb.owner or None, "steps": len(rb.steps),
-                      "eta_minutes": shape.eta_minutes,
+                      "eta_minutes": rules.eta_minutes(rb),
                       "risks": [r.id for r in loaded.risks_of(rb.id)], "file": rb.file})
     if fmt == "json":
         emit(to_json(items), output)
@@ -42,21 +42,21 @@ def list_(ctx, fmt: str, output: str | None) -> None:
     emit((markdown_table if fmt == "md" else table)(rows, headers), output)
 
 
-def load_one(ctx, runbook_id: str):
+def load_one(ctx, runbook_id: str, as_of):
     """The workspace and one runbook with its linked risks; notes go to stderr."""
     from ..incident import load_runbook_only
 
     ws = workspace(ctx)
-    loaded = load_runbook_only(ws, runbook_id)
+    loaded = load_runbook_only(ws, runbook_id, today(as_of))
     for note in loaded.notes:
         click.echo(f"riskkit: note: {note}", err=True)
     return ws, loaded, loaded.runbooks[0]
 
 
-def runbook_view(ctx, runbook_id: str, scenario: str | None) -> dict:
+def runbook_view(ctx, runbook_id: str, scenario: str | None, as_of) -> dict:
     from ..plan import view
 
-    ws, loaded, rb = load_one(ctx, runbook_id)
+    ws, loaded, rb = load_one(ctx, runbook_id, as_of)
     return view(rb, ws.roles, loaded.risks, scenario, loaded.measured(rb.id))
 
 
@@ -69,13 +69,15 @@ scenario_option = click.option("--scenario", "-s", metavar="S",
 @scenario_option
 @format_option("text", "json")
 @output_option
+@as_of_option
 @click.pass_context
-def show(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | None) -> None:
+def show(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | None,
+         as_of) -> None:
     """Stages, critical path, expected time to mitigate, roles and inputs of runbook ID."""
     from ..output import to_json
     from ..showtext import view_text
 
-    data = runbook_view(ctx, runbook_id, scenario)
+    data = runbook_view(ctx, runbook_id, scenario, as_of)
     emit(to_json(data) if fmt == "json" else view_text(data), output)
 
 
@@ -84,8 +86,10 @@ def show(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | Non
 @scenario_option
 @format_option("dot", "mermaid")
 @output_option
+@as_of_option
 @click.pass_context
-def graph(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | None) -> None:
+def graph(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | None,
+          as_of) -> None:
     """The step graph of runbook ID as Graphviz DOT or Mermaid, critical path in red.
 
     \b
@@ -93,7 +97,7 @@ def graph(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | No
     """
     from ..diagram import to_dot, to_mermaid
 
-    data = runbook_view(ctx, runbook_id, scenario)
+    data = runbook_view(ctx, runbook_id, scenario, as_of)
     emit(to_dot(data) if fmt == "dot" else to_mermaid(data), output)
 
 
@@ -118,7 +122,7 @@ def render(ctx, runbook_id, variables, vars_file, scenario, fmt, output, as_of, 
     """
     from ..documents import plan_context, render_plan
 
-    ws, loaded, rb = load_one(ctx, runbook_id)
+    ws, loaded, rb = load_one(ctx, runbook_id, as_of)
     given = parse_vars(variables, vars_file)
     context = plan_context(ws, loaded, rb, given, scenario, today(as_of),
                            loaded.measured(rb.id))
