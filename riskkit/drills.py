@@ -41,37 +41,50 @@ def load_drill(doc: Doc, runbooks: dict, as_of: dt.date,
         return None, problems
     name = data["runbook"]
     subject = f"drill of {name} on {data['date']}"
+    # A record is history: a runbook, step or scenario it names may have been renamed or
+    # removed since. That is a warning at the record (the runbook is not wrong), and what
+    # is unknown is just not counted. The record's commit says what it was drilled against.
+    since = f"commit {data['commit']}" if data.get("commit") else "the drill"
+    steps = dict(data.get("steps", {}))
     runbook = runbooks.get(name)
     if runbook is None and name in (known or ()):
         pass
     elif runbook is None:
         problems.append(doc.problem(("runbook",), "D001",
                                     f"{subject}: unknown runbook '{name}'"
-                                    f"{did_you_mean(name, runbooks)}"))
+                                    f"{did_you_mean(name, runbooks)}: renamed or removed "
+                                    f"since {since}? the drill counts for no runbook",
+                                    severity="warning"))
     else:
         ids = [s.id for s in runbook.steps]
-        for step_id in data.get("steps", {}):
+        for step_id in list(steps):
             if step_id not in ids:
+                del steps[step_id]
                 problems.append(doc.problem(("steps", step_id), "D002",
                                             f"{subject}: unknown step '{step_id}'"
-                                            f"{did_you_mean(step_id, ids)}", key=True))
+                                            f"{did_you_mean(step_id, ids)}: renamed or removed "
+                                            f"since {since}? its minutes are not counted",
+                                            key=True, severity="warning"))
         scenario = data.get("scenario")
         if scenario and scenario not in runbook.scenarios:
             problems.append(doc.problem(("scenario",), "D004",
-                                        f"{subject}: unknown scenario '{scenario}'"))
+                                        f"{subject}: unknown scenario '{scenario}'"
+                                        f"{did_you_mean(scenario, runbook.scenarios)}: "
+                                        f"renamed or removed since {since}?",
+                                        severity="warning"))
     date = dt.date.fromisoformat(data["date"])
     if date > as_of:
         problems.append(doc.problem(("date",), "D003", f"{subject}: the date is after "
                                     f"{as_of.isoformat()} (a drill record is of the past)"))
-    if problems:
+    if any(p.is_error for p in problems):
         return None, problems
     return Drill(
         runbook=name, date=date, kind=data["kind"], outcome=data["outcome"],
         scenario=data.get("scenario"), commit=data.get("commit"),
         participants=tuple((p["name"], p["role"]) for p in data.get("participants", [])),
-        steps=dict(data.get("steps", {})), findings=tuple(data.get("findings", [])),
+        steps=steps, findings=tuple(data.get("findings", [])),
         file=doc.path, line=doc.at()[0], doc=doc,
-    ), []
+    ), problems
 
 
 def measured_minutes(drills: list[Drill], runbook_id: str) -> dict[str, float]:

@@ -58,6 +58,28 @@ def _regex(value) -> bool:
 _FORMATS = {"date": _date, "regex": _regex}
 
 
+def python_pattern(pattern: str) -> str:
+    """A JSON Schema ``pattern`` (ECMA-262) as a Python regular expression that means the
+    same: ``$`` is the end of the string, where Python's ``$`` also matches before a final
+    newline (so ``^RSK-[0-9]+$`` would take ``"RSK-007\\n"``). ``\\Z`` is Python's end."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:  # a $ in a class is a dollar sign
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            char = r"\Z"
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
 def compile_schema(schema: dict) -> Check:
     """A function value -> bool; raises Unsupported for keywords it does not know."""
     cache: dict[str, Check] = {}
@@ -88,7 +110,7 @@ def compile_schema(schema: dict) -> Check:
             allowed = node["enum"]
             checks.append(lambda v: any(v == a and type(v) is type(a) for a in allowed))
         if "pattern" in node:
-            search = re.compile(node["pattern"]).search
+            search = re.compile(python_pattern(node["pattern"])).search
             checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
         if "format" in node and node["format"] in _FORMATS:
             fmt = _FORMATS[node["format"]]

@@ -24,3 +24,18 @@ def file_version(root: Path, rel: str) -> str:
     if not commit:
         return "uncommitted changes"
     return f"{commit} with uncommitted changes" if dirty else commit
+
+
+def commit_on(root: Path, rel: str, day: str) -> str | None:
+    """The short commit that last changed ``rel`` on or before ``day`` (YYYY-MM-DD), or
+    None (not in git, or first committed after that day).
+
+    A commit's day is its committer date in its own time zone: the day the change landed
+    where it was made, the same on every machine.
+    """
+    out = _git(root, "log", "--format=%h %cI", "--abbrev=12", "--", rel)
+    for line in (out or "").splitlines():
+        commit, _, when = line.partition(" ")
+        if when[:10] <= day:
+            return commit
+    return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import schemacheck
-from .problems import ConfigError
+from .problems import ConfigError, InputError
 from .register import Risk, entries, load_risk
 from .runbooks import Runbook, load_runbook
 from .workspace import SETTINGS, Workspace, build_workspace
@@ -58,7 +58,7 @@ class Repo:
             if empty:
                 raise ConfigError("the repository has no commits yet: commit the register "
                                   "first, then compare revisions")
-            raise ConfigError(f"unknown revision '{rev}'")
+            raise InputError(f"unknown revision '{rev}'")  # a wrong value: exit 1
         return out.stdout.strip()
 
     def files(self, commit: str, folders=("risks", "runbooks")) -> list[str]:
@@ -138,7 +138,7 @@ def snapshot(repo: Repo, commit: str | None, label: str, only_risk: str | None =
         doc, problems = load_bytes(raw, f"{label}:{SETTINGS}")
         if doc is not None:
             problems += schemacheck.check("settings", doc)
-        if doc is None or problems:
+        if doc is None or any(p.is_error for p in problems):
             raise ConfigError(f"{SETTINGS} cannot be read at {label}", problems)
         ws = build_workspace(root, doc, read)
         names = repo.files(commit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from . import rules
 from .matrix import Matrix
 
 
@@ -11,7 +12,7 @@ def heatmap(matrix: Matrix, risks, residual: bool = False) -> dict:
     """Plain data: one cell per likelihood x impact, with its level and the risks in it."""
     cells: dict[tuple[int, int], list[str]] = {}
     for risk in risks:
-        if risk.status == "closed":  # a closed risk no longer sits on the map
+        if not rules.is_active(risk):  # a closed risk no longer sits on the map
             continue
         rating = risk.residual if residual else risk.rating
         if rating is None:

@@ -121,6 +121,7 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
     from .drills import load_drill
 
     loaded = Loaded(ws)
+    loaded.problems += ws.warnings  # riskkit.yaml's (its errors stop everything earlier)
     files = {"risk": ws.files("risks"), "runbook": ws.files("runbooks"),
              "drill": ws.files("drills")}
     seen = {p.resolve() for group in files.values() for p in group} if extra else set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .problems import Problem
+from .problems import Problem, did_you_mean
 from .yamlload import Doc
 
 _LIKELIHOOD_5 = [
@@ -186,13 +186,15 @@ def build(data: dict, doc: Doc, base: tuple, name: str) -> tuple[Matrix | None, 
             for c, cell in enumerate(row):
                 if cell not in level_ids:
                     problem(("grid", r, c), f"grid cell '{cell}' is not a level "
-                            f"({', '.join(level_ids)})")
+                            f"({', '.join(level_ids)})"
+                            f"{did_you_mean(str(cell), level_ids)}")
     else:
         thresholds = data["thresholds"]
         for key in thresholds:
             if key not in level_ids:
                 problem(("thresholds", key), f"threshold for unknown level '{key}' "
-                        f"({', '.join(level_ids)})", key=True)
+                        f"({', '.join(level_ids)}){did_you_mean(str(key), level_ids)}",
+                        key=True)
         ordered = [(lv, thresholds[lv]) for lv in level_ids if lv in thresholds]
         if not ordered:
             problem(("thresholds",), "thresholds give no level a starting score "

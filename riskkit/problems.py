@@ -72,5 +72,7 @@ def did_you_mean(word: str, options) -> str:
     """`` (did you mean 'title'?)`` when one of ``options`` is close to ``word``, else ""."""
     import difflib
 
-    match = difflib.get_close_matches(word, sorted(options), n=1, cutoff=0.6)
+    options = sorted(options)
+    same = [o for o in options if o.lower() == word.lower()]  # MITIGATING, Medium
+    match = same or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""

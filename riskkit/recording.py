@@ -4,26 +4,39 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import yaml
 
 from .drills import load_drill, parse_finding
 from .fsutil import write_atomic
-from .gitinfo import file_version
+from .gitinfo import commit_on, file_version
 from .incident import load_runbook_only
 from .problems import InputError, ProblemsFound, did_you_mean
 from .yamlload import load_text
 
 
-def _check_values(runbook, date: str, scenario, steps: dict, as_of: dt.date) -> None:
-    """What the command line got wrong, said about the command line (no file exists yet)."""
-    errors = []
+def _day(text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` as a date, or None: the only spelling a drill record holds."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return None
     try:
-        if dt.date.fromisoformat(date) > as_of:
-            errors.append(f"--date {date}: the date is after {as_of.isoformat()} (record "
-                          "drills that have happened)")
+        return dt.date.fromisoformat(text)
     except ValueError:
+        return None
+
+
+def _check_values(runbook, date: str, scenario, steps: dict, findings: list[str],
+                  as_of: dt.date) -> list[dict]:
+    """What the command line got wrong, said about the command line (no file exists yet);
+    returns the findings as records."""
+    errors = []
+    day = _day(date)
+    if day is None:
         errors.append(f"--date: {date!r} is not a valid date (YYYY-MM-DD)")
+    elif day > as_of:
+        errors.append(f"--date {date}: the date is after {as_of.isoformat()} (record "
+                      "drills that have happened)")
     ids = [s.id for s in runbook.steps]
     for step_id, minutes in steps.items():
         if step_id not in ids:
@@ -36,8 +49,34 @@ def _check_values(runbook, date: str, scenario, steps: dict, as_of: dt.date) -> 
     if scenario and scenario not in runbook.scenarios:
         errors.append(f"--scenario: unknown scenario '{scenario}'"
                       f"{did_you_mean(scenario, runbook.scenarios)} in {runbook.id}")
+    records = []
+    for text in findings:
+        try:
+            finding = parse_finding(text)
+        except InputError as exc:
+            errors.append(str(exc))
+            continue
+        if "due" in finding and _day(finding["due"]) is None:
+            errors.append(f"--finding {text!r}: the due date {finding['due']!r} is not a "
+                          "valid date (YYYY-MM-DD)")
+        records.append(finding)
     if errors:
         raise InputError("nothing was recorded:\n  " + "\n  ".join(errors))
+    return records
+
+
+def _drilled_commit(root, rel: str, date: str) -> str | None:
+    """The runbook version drilled on ``date``: the last commit of its file on or before
+    that day (a drill recorded a week late was still of the runbook of its day). When that
+    is the file's latest commit and the file has uncommitted changes, they may have been
+    drilled too: ``-dirty`` says so."""
+    commit = commit_on(root, rel, date)
+    if commit is None:
+        return None
+    version = file_version(root, rel)
+    if version.split()[0] == commit and "uncommitted" in version:
+        commit += "-dirty"
+    return commit
 
 
 def record_drill(ws, runbook_id: str, date: str, kind: str, outcome: str,
@@ -45,11 +84,9 @@ def record_drill(ws, runbook_id: str, date: str, kind: str, outcome: str,
                  findings: list[str], commit: str | None, as_of: dt.date) -> str:
     """Write ``drills/<date>-<runbook>.yaml`` (or -2, -3…); returns its workspace path."""
     runbook = load_runbook_only(ws, runbook_id, as_of).runbooks[0]
-    _check_values(runbook, date, scenario, steps, as_of)
+    finding_records = _check_values(runbook, date, scenario, steps, findings, as_of)
     if commit is None:
-        version = file_version(ws.root, runbook.file)
-        if version not in ("not in git", "uncommitted changes"):
-            commit = version.split()[0] + ("-dirty" if "uncommitted" in version else "")
+        commit = _drilled_commit(ws.root, runbook.file, date)
     data: dict = {"runbook": runbook.id, "date": date, "kind": kind, "outcome": outcome}
     if scenario:
         data["scenario"] = scenario
@@ -59,8 +96,8 @@ def record_drill(ws, runbook_id: str, date: str, kind: str, outcome: str,
         data["participants"] = [{"name": n, "role": r} for n, r in participants]
     if steps:
         data["steps"] = {k: {"minutes": v} for k, v in steps.items()}
-    if findings:
-        data["findings"] = [parse_finding(f) for f in findings]
+    if finding_records:
+        data["findings"] = finding_records
     text = ("# yaml-language-server: $schema=../schemas/drill.schema.json\n"
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
     folder = ws.root / "drills"
@@ -73,6 +110,7 @@ def record_drill(ws, runbook_id: str, date: str, kind: str, outcome: str,
     doc, problems = load_text(text, rel)
     if doc is not None:
         _, problems = load_drill(doc, {runbook.id: runbook}, as_of)
+    problems = [p for p in problems if p.is_error]
     if problems:
         raise ProblemsFound(problems)
     write_atomic(path, text, exclusive=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from . import schemacheck
 from .matrix import Matrix, Rating
-from .problems import Problem
+from .problems import Problem, did_you_mean
 from .yamlload import Doc
 
 
@@ -110,6 +110,19 @@ def _value(doc: Doc, base: tuple):
     return value
 
 
+def _scale_hint(matrix: Matrix, axis: str, value) -> str:
+    """A did-you-mean for a misspelt id on a scale (``possibel``, ``Very-High``)."""
+    if not isinstance(value, str):
+        return ""
+    from .yamlload import number_hint
+
+    number = number_hint(value)  # a rank in another spelling: 03, 0x3
+    if number:
+        return f" ({number})"
+    scale = matrix.likelihood if axis == "likelihood" else matrix.impact
+    return did_you_mean(value, [entry.id for entry in scale])
+
+
 def _ratings_alone(doc: Doc, base: tuple, data: dict, matrix: Matrix, subject, problems):
     """Ratings off the matrix, for a risk whose schema problems stop the rest."""
     prefix = f"{subject}: " if subject else ""
@@ -128,7 +141,7 @@ def _ratings_alone(doc: Doc, base: tuple, data: dict, matrix: Matrix, subject, p
                 problems.append(doc.problem(
                     base + where + (axis,), "R002",
                     f"{prefix}{label}{axis} {value!r} is not on the {matrix.name} matrix "
-                    f"({matrix.accepted(axis)})"))
+                    f"({matrix.accepted(axis)}){_scale_hint(matrix, axis, value)}"))
 
 
 def load_risk(doc: Doc, base: tuple, matrix: Matrix) -> tuple[Risk | None, list[Problem]]:
@@ -153,7 +166,7 @@ def load_risk(doc: Doc, base: tuple, matrix: Matrix) -> tuple[Risk | None, list[
                 problems.append(doc.problem(
                     base + where + (axis,), "R002",
                     f"{prefix}{label}{axis} {value!r} is not on the {matrix.name} matrix "
-                    f"({matrix.accepted(axis)})"))
+                    f"({matrix.accepted(axis)}){_scale_hint(matrix, axis, value)}"))
             ranks.append(rank)
         return matrix.rate(*ranks) if None not in ranks else None
 

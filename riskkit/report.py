@@ -16,9 +16,10 @@ def report_context(loaded, as_of: dt.date) -> dict:
     risks = loaded.risks
     findings = review(loaded, as_of)
     quarter = next_quarter(as_of)
+    active = [r for r in risks if rules.is_active(r)]  # as on the heat maps beside it
     levels = [{"id": lv.id, "name": lv.name, "color": lv.color,
-               "count": sum(r.level.id == lv.id for r in risks),
-               "residual": sum((r.residual or r.rating).level.id == lv.id for r in risks)}
+               "count": sum(r.level.id == lv.id for r in active),
+               "residual": sum((r.residual or r.rating).level.id == lv.id for r in active)}
               for lv in reversed(ws.matrix.levels)]
     runbooks = []
     for rb in loaded.runbooks:

@@ -140,7 +140,8 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
                         f"step '{step['id']}': {key} '{step[key]}' is not a defined role"
                         f"{did_you_mean(step[key], all_roles)} "
                         "(define it under roles: in riskkit.yaml)")
-    problems += _check_inputs(doc, rb, data.get("inputs", {}))
+    inputs = inputs_as_written(doc, ("inputs",), data.get("inputs", {}))
+    problems += _check_inputs(doc, rb, inputs)
     problems += _check_templates(doc, rb, data)
     steps = tuple(
         Step(id=s["id"], title=s["title"], role=s.get("role"), needs=tuple(s.get("needs", [])),
@@ -163,7 +164,7 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
         inputs=tuple(Input(name, spec.get("description", ""), bool(spec.get("required", False)),
                            spec.get("default"), tuple(spec.get("choices", ())),
                            spec.get("pattern"))
-                     for name, spec in data.get("inputs", {}).items()),
+                     for name, spec in inputs.items()),
         scenarios=dict(scenarios), roles=dict(data.get("roles", {})),
         comms=dict(data.get("comms", {})), exit_criteria=tuple(data.get("exit_criteria", [])),
         file=doc.path, doc=doc,
@@ -175,6 +176,29 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
 # Names Jinja already defines: an input so named could print the built-in when unset.
 RESERVED = {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self",
             "true", "false", "none", "True", "False", "None", "varargs", "kwargs", "caller"}
+
+
+def as_written(doc: Doc, path: tuple, value):
+    """An input value as the text written in the file: ``010`` is '010', ``1.10`` is
+    '1.10', ``true`` is 'true'; a string, a null, a list or a mapping is left as it is."""
+    if value is None or isinstance(value, (str, list, dict)):
+        return value
+    text = doc.text(path)
+    return value if text is None else text
+
+
+def inputs_as_written(doc: Doc, base: tuple, inputs: dict) -> dict:
+    """The input specs at ``base`` with each ``default`` and ``choices`` item as written."""
+    out = {}
+    for name, spec in inputs.items():
+        spec = dict(spec)
+        if "default" in spec:
+            spec["default"] = as_written(doc, base + (name, "default"), spec["default"])
+        if isinstance(spec.get("choices"), list):
+            spec["choices"] = [as_written(doc, base + (name, "choices", i), choice)
+                               for i, choice in enumerate(spec["choices"])]
+        out[name] = spec
+    return out
 
 
 def _check_inputs(doc: Doc, rb: str, inputs: dict) -> list[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from .fsutil import write_atomic
@@ -72,14 +73,13 @@ steps:
 """
 
 
-def scaffold(directory: str, name: str | None = None) -> list[str]:
-    """Create riskkit.yaml, an example risk and runbook; refuse to overwrite anything."""
-    import datetime as dt
+def scaffold(directory: str, today: dt.date, name: str | None = None) -> list[str]:
+    """Create riskkit.yaml, an example risk and runbook; refuse to overwrite anything.
 
+    ``today`` dates the example risk's review (and its treatment, 90 days later)."""
     import json
 
     root = Path(directory)
-    today = dt.date.today()
     files = {  # the name goes in as a JSON string, which YAML reads as the same string
         "riskkit.yaml": SETTINGS.format(name=json.dumps(name or root.resolve().name,
                                                         ensure_ascii=False)),

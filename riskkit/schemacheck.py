@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from .problems import Problem
+from .problems import Problem, did_you_mean
 from .yamlload import Doc
 
 NAMES = ("risk", "runbook", "drill", "matrix", "settings")
@@ -44,11 +44,23 @@ def item_schema(name: str) -> dict:
     return {"$schema": full["$schema"], "$defs": full["$defs"], "$ref": ITEM[name]}
 
 
+def _pattern(validator, pattern, instance, schema):
+    """``pattern`` as JSON Schema means it (ECMA-262): ``$`` is the end of the string."""
+    import jsonschema
+
+    from .fastschema import python_pattern
+
+    if validator.is_type(instance, "string") and \
+            not re.search(python_pattern(pattern), instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 @lru_cache(maxsize=None)
 def validator(name: str):
     import jsonschema
 
-    cls = jsonschema.Draft202012Validator
+    cls = jsonschema.validators.extend(jsonschema.Draft202012Validator,
+                                       {"pattern": _pattern})
     return cls(item_schema(name), format_checker=cls.FORMAT_CHECKER)
 
 
@@ -102,14 +114,35 @@ def check(name: str, doc: Doc, base: tuple = (), subject: str | None = None) -> 
     problems: list[Problem] = []
     prefix = f"{subject}: " if subject else ""
     for error in validator(name).iter_errors(value):
-        for path, code, message, at_key in _explain(error):
+        for path, code, message, at_key in _explain(error, lambda p: doc.text(base + p)):
             full = base + tuple(path)
             problems.append(doc.problem(full, code, prefix + message, key=at_key))
     return sorted(set(problems))
 
 
-def _explain(error):
-    """Yield (path, code, message, point-at-key) for one jsonschema error."""
+def _type_hint(types, instance, text: str | None) -> str | None:
+    """How to write a value of the wrong type: YAML reads only plain decimal as a number
+    and only true/false as a boolean; a number or boolean where text goes needs quotes."""
+    from .yamlload import type_hint
+
+    types = [types] if isinstance(types, str) else list(types)
+    if isinstance(instance, str):
+        for kind in types:
+            hint = type_hint(kind, instance)
+            if hint:
+                return hint
+        return None
+    if types == ["string"] and isinstance(instance, (bool, int, float)):
+        if text is None:
+            text = ("true" if instance else "false") if isinstance(instance, bool) \
+                else str(instance)
+        return f"quote it to keep it as text: {text!r}"
+    return None
+
+
+def _explain(error, written=None):
+    """Yield (path, code, message, point-at-key) for one jsonschema error; ``written(path)``
+    gives the text of a value as written in the file, for hints."""
     path = tuple(error.absolute_path)
     where = field_name(path)
     kind, value, instance = error.validator, error.validator_value, error.instance
@@ -128,7 +161,7 @@ def _explain(error):
             return
         # A mapping of free keys whose values are wrong: report the values instead.
         for sub in error.context or []:
-            yield from _explain(sub)
+            yield from _explain(sub, written)
         return
     if kind == "required" and isinstance(instance, dict):
         for field in value:
@@ -137,14 +170,23 @@ def _explain(error):
                 yield path, "S101", f"missing required field '{field}'{place}", False
         return
     if kind == "type":
-        yield path, "S102", f"{where}: expected {_expected(value)}, got {describe(instance)}", False
+        hint = _type_hint(value, instance, written(path) if written else None)
+        yield path, "S102", (f"{where}: expected {_expected(value)}, got {describe(instance)}"
+                             + (f" ({hint})" if hint else "")), False
         return
     if kind == "enum":
         choices = ", ".join(str(v) for v in value)
-        yield path, "S103", f"{where}: {instance!r} is not one of: {choices}", False
+        hint = did_you_mean(instance, [v for v in value if isinstance(v, str)]) \
+            if isinstance(instance, str) else ""
+        yield path, "S103", f"{where}: {instance!r} is not one of: {choices}{hint}", False
         return
     if kind == "pattern":
-        yield path, "S103", f"{where}: {instance!r} does not match the pattern {value}", False
+        hint = ""
+        if isinstance(instance, str) and instance != instance.strip():
+            hint = " (it ends with a line break)" if instance.endswith("\n") else \
+                " (mind the spaces around it)"
+        yield path, "S103", (f"{where}: {instance!r} does not match the pattern "
+                             f"{value}{hint}"), False
         return
     if kind == "format":
         what = {"date": "a valid date (YYYY-MM-DD)", "regex": "a valid regular expression"}

@@ -21,7 +21,9 @@ def view_text(v: dict) -> str:
     if meta:
         out.append(" · ".join(meta))
     if v["risks"]:
-        out.append("risks: " + ", ".join(f"{r['id']} ({r['level']} {r['score']}"
+        out.append("risks: " + ", ".join(f"{r['id']} ("
+                                        + ("closed, " if r["status"] == "closed" else "")
+                                        + f"{r['level']} {r['score']}"
                                         + (f", RTO {r['rto_minutes']} min" if r['rto_minutes']
                                            is not None else "") + ")" for r in v["risks"]))
     if v["scenario"]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import matrix as matrix_mod
 from . import schemacheck
-from .problems import ConfigError, Problem
+from .problems import ConfigError, Problem, did_you_mean
 from .yamlload import Doc, load_bytes, load_file
 
 SETTINGS = "riskkit.yaml"
@@ -37,6 +37,7 @@ class Workspace:
     drill_days: dict[str, int]
     roles: dict[str, Role]
     settings_doc: Doc | None = field(default=None, repr=False)
+    warnings: list[Problem] = field(default_factory=list, repr=False)  # of riskkit.yaml
 
     def rel(self, path: str | os.PathLike) -> str:
         """A path as shown to users: relative to the workspace root when inside it."""
@@ -91,9 +92,11 @@ def open_workspace(start: str | os.PathLike | None = None) -> Workspace:
     if doc is None:
         raise ConfigError(f"{SETTINGS} cannot be read", problems)
     problems += schemacheck.check("settings", doc)
-    if problems:
+    if any(p.is_error for p in problems):
         raise ConfigError(f"{SETTINGS} has problems", problems)
-    return _build(root, doc)
+    ws = _build(root, doc)
+    ws.warnings = problems  # reported by validate, beside the other files' problems
+    return ws
 
 
 def _read_disk(root: Path):
@@ -118,19 +121,22 @@ def _build(root: Path, doc: Doc, read=None) -> Workspace:
     review_days: dict[str, int] = {}
     drill_days: dict[str, int] = {}
     if matrix is not None:
-        level_ids = ", ".join(lv.id for lv in matrix.levels)
+        ids = [lv.id for lv in matrix.levels]
+        level_ids = ", ".join(ids)
         if "appetite" in data:
             appetite = matrix.level(data["appetite"])
             if appetite is None:
                 problems.append(doc.problem(("appetite",), "M003",
                                             f"appetite '{data['appetite']}' is not a level of "
-                                            f"the {matrix.name} matrix ({level_ids})"))
+                                            f"the {matrix.name} matrix ({level_ids})"
+                                            f"{did_you_mean(str(data['appetite']), ids)}"))
         for key in ("review_days", "drill_days"):
             for level_id in data.get(key, {}):
                 if matrix.level(level_id) is None:
                     problems.append(doc.problem((key, level_id), "M003",
                                                 f"{key}: '{level_id}' is not a level of the "
-                                                f"{matrix.name} matrix ({level_ids})", key=True))
+                                                f"{matrix.name} matrix ({level_ids})"
+                                                f"{did_you_mean(str(level_id), ids)}", key=True))
         review_days = dict(data.get("review_days", {}))
         drill_days = dict(data.get("drill_days", {}))
     if problems:

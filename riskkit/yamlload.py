@@ -3,12 +3,22 @@
 Loading is safe by construction: only the YAML core types are built (no Python objects),
 duplicate keys are refused, aliases are bounded, and odd input (not UTF-8, too deep, too
 big, NaN) becomes a :class:`Problem` instead of an exception.
+
+Values are never changed behind the user's back. A plain (unquoted) value is typed only
+where YAML 1.1 and YAML 1.2 read it the same way: ``true``/``false`` (as YAML 1.2 spells
+them), ``null``/``~``/nothing, and numbers in plain decimal (``90``, ``-3``, ``1.5``).
+Everything else is the text as written: ``no``, ``off``, ``010``, ``0x1F``, ``1:30``,
+``1_000`` and ``2026-01-05 10:00`` are strings, not false, 8, 31, 90, 1000 or a date spelled
+again. A numeric or boolean field given such a text is refused by the schema at its line,
+with a hint (:func:`type_hint`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
+import re
 from typing import Any
 
 import yaml
@@ -23,23 +33,59 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 _RESOLVED: dict = {}
 
 
-class _Loader(_Base):
-    """The safe loader with scalar tag resolution memoised.
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
-    The parser asks the resolver for the tag of every plain scalar, trying the YAML core
-    regular expressions each time; in a register the same keys and values repeat across
-    thousands of files. The answer depends only on the text (safe loaders have no path
-    resolvers), so it is remembered, within a bound.
+# The plain values YAML 1.1 and YAML 1.2 read alike; every other plain value is a string.
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_BOOLS = {"true": True, "True": True, "TRUE": True,
+          "false": False, "False": False, "FALSE": False}
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_DECIMAL_FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?")
+_NOT_FINITE = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")  # refused when built
+
+
+def _core_tag(value: str) -> str:
+    """The tag of a plain scalar: typed only where YAML 1.1 and 1.2 agree on the value."""
+    if value in _NULLS:
+        return _NULL
+    if value in _BOOLS:
+        return _BOOL
+    if value[0] in "-+.0123456789":
+        if _DECIMAL_INT.fullmatch(value):
+            return _INT
+        if _DECIMAL_FLOAT.fullmatch(value) or _NOT_FINITE.fullmatch(value):
+            return _FLOAT
+    if value == "<<":
+        return _MERGE
+    return _STR
+
+
+class _Loader(_Base):
+    """The safe loader, resolving plain scalars by :func:`_core_tag`, memoised.
+
+    The parser asks the resolver for the tag of every plain scalar; in a register the same
+    keys and values repeat across thousands of files. The answer depends only on the text
+    (safe loaders have no path resolvers), so it is remembered, within a bound. A quoted
+    scalar, or one tagged ``!``, is always a string.
     """
 
     def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode:
-            key = (value, implicit)
-            tag = _RESOLVED.get(key)
+            if not implicit[0]:
+                return _STR
+            tag = _RESOLVED.get(value)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = _core_tag(value)
                 if len(_RESOLVED) < 100_000 and len(value) < 200:
-                    _RESOLVED[key] = tag
+                    _RESOLVED[value] = tag
             return tag
         return super().resolve(kind, value, implicit)
 
@@ -49,17 +95,7 @@ MAX_VALUES = 200_000  # bounds alias expansion ("billion laughs")
 
 Path_ = tuple  # a JSON path: keys and indexes from the document root
 
-_STR = "tag:yaml.org,2002:str"
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
-_MERGE = "tag:yaml.org,2002:merge"
-_SCALARS = {
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:timestamp",
-}
+_SCALARS = {_NULL, _BOOL, _INT, _FLOAT, _TIMESTAMP}
 _constructor = yaml.constructor.SafeConstructor()
 
 
@@ -71,7 +107,7 @@ class Doc:
     cost of loading a big register.
     """
 
-    __slots__ = ("path", "data", "_text", "_marks", "_keymarks")
+    __slots__ = ("path", "data", "_text", "_marks", "_keymarks", "_texts")
 
     def __init__(self, path: str, data: Any, marks: dict | None = None,
                  keymarks: dict | None = None, text: str | None = None):
@@ -80,6 +116,7 @@ class Doc:
         self._text = text
         self._marks = marks
         self._keymarks = keymarks
+        self._texts: dict = {}
 
     def _locate(self) -> None:
         if self._marks is not None:
@@ -93,6 +130,27 @@ class Doc:
         except Exception:  # the text loaded once; positions are best effort
             pass
         self._marks, self._keymarks = builder.marks, builder.keymarks
+        self._texts = builder.texts
+
+    def text(self, path: Path_) -> str | None:
+        """The scalar at ``path`` as written in the file: ``1.10`` for the number 1.1,
+        ``true`` for a boolean, a string as it is. None for null, a list, a mapping or a
+        missing path."""
+        value: Any = self.data
+        for part in path:
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        if value is None or isinstance(value, (str, list, dict)):
+            return value if isinstance(value, str) else None
+        self._locate()
+        written = self._texts.get(tuple(path))
+        if written is not None:
+            return written
+        if isinstance(value, bool):  # no text to go by (built from data): YAML's spelling
+            return "true" if value else "false"
+        return str(value)
 
     def is_block(self, path: Path_) -> bool:
         """Whether the value at ``path`` is a block scalar (``|`` or ``>``)."""
@@ -140,6 +198,53 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+_RADIX = {"0x": (16, "hexadecimal"), "0o": (8, "octal"), "0b": (2, "binary")}
+_LOOSE_DECIMAL = re.compile(r"[-+]?(?:[0-9][0-9_]*\.?[0-9_]*|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?")
+_BOOLISH = frozenset(("yes", "no", "on", "off", "y", "n", "true", "false"))
+
+
+def number_hint(text: str) -> str | None:
+    """For a text given where a number goes: why it is not read as one and how to write
+    it (``1:30`` -> "sexagesimal is not read as a number: write plain decimal, e.g. 90").
+    None when the text does not look like a number at all."""
+    if _DECIMAL_INT.fullmatch(text) or _DECIMAL_FLOAT.fullmatch(text):
+        return "a quoted number is text: write it without quotes"
+    sign = "-" if text[:1] == "-" else ""
+    body = text[1:] if text[:1] in ("-", "+") else text
+    try:
+        if _SEXAGESIMAL.fullmatch(text):
+            value = 0.0
+            for part in body.replace("_", "").split(":"):
+                value = value * 60 + float(part)
+            what = "sexagesimal"
+        elif body[:2].lower() in _RADIX:
+            base, what = _RADIX[body[:2].lower()]
+            value = float(int(body[2:].replace("_", ""), base))
+        elif _LOOSE_DECIMAL.fullmatch(text):
+            value = float(body.replace("_", ""))
+            what = ("a digit separator" if "_" in body else
+                    "a leading zero" if re.match(r"0[0-9]", body) else "this spelling")
+        else:
+            return None
+    except (ValueError, OverflowError):
+        return None
+    if not math.isfinite(value):
+        return None
+    shown = str(int(value)) if value.is_integer() else repr(value)
+    return f"{what} is not read as a number: write plain decimal, e.g. {sign}{shown}"
+
+
+def type_hint(expected: str, text: str) -> str | None:
+    """How to write ``text`` where an ``expected`` value ("integer", "number" or "boolean")
+    goes, when it looks like one in a spelling riskkit does not read as such."""
+    if expected in ("integer", "number"):
+        return number_hint(text)
+    if expected == "boolean" and text.strip().lower() in _BOOLISH:
+        return "write true or false"
+    return None
+
+
 def _mark(node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -152,6 +257,7 @@ class _Builder:
         self.record = record
         self.marks: dict = {}
         self.keymarks: dict = {}
+        self.texts: dict = {}  # path -> the text of a typed scalar, when recording
         self.budget = MAX_VALUES
         self.problems: list[Problem] = []
 
@@ -180,6 +286,8 @@ class _Builder:
                         for i, item in enumerate(node.value)]
             return [self.build(item, None, depth + 1) for item in node.value]
         if tag in _SCALARS:
+            if self.record:
+                self.texts[path] = node.value
             return self.scalar(node)
         self.stop(node, "Y005", f"unsupported YAML tag {tag!r}: riskkit files hold plain "
                   "data only")
@@ -190,33 +298,42 @@ class _Builder:
         except (ValueError, KeyError, IndexError, AttributeError, OverflowError, TypeError):
             kind = {"timestamp": "date", "int": "integer", "float": "number",
                     "bool": "boolean"}.get(node.tag.rsplit(":", 1)[-1], "value")
-            self.stop(node, "Y008", f"{_shown(node.value)} is not a valid {kind}")
+            hint = type_hint(kind, node.value)
+            self.stop(node, "Y008", f"{_shown(node.value)} is not a valid {kind}"
+                      + (f" ({hint})" if hint else ""))
 
     def _scalar(self, node):
-        tag = node.tag
-        if tag == "tag:yaml.org,2002:null":
+        """The value of a typed scalar. Plain ones only get these tags in the forms
+        :func:`_core_tag` allows; an explicit tag (``!!int 010``) must use the same forms."""
+        tag, text = node.tag, node.value
+        if tag == _NULL:
             return None
-        if tag == "tag:yaml.org,2002:bool":
-            return _constructor.construct_yaml_bool(node)
-        if tag == "tag:yaml.org,2002:int":
-            return _constructor.construct_yaml_int(node)
-        if tag == "tag:yaml.org,2002:float":
-            value = _constructor.construct_yaml_float(node)
+        if tag == _BOOL:
+            return _BOOLS[text]
+        if tag == _INT:
+            if not _DECIMAL_INT.fullmatch(text):
+                raise ValueError(text)
+            return int(text)
+        if tag == _FLOAT:
+            if _NOT_FINITE.fullmatch(text):
+                self.stop(node, "Y008", f"{_shown(text)} is not a finite number")
+            if not (_DECIMAL_FLOAT.fullmatch(text) or _DECIMAL_INT.fullmatch(text)):
+                raise ValueError(text)
+            value = float(text)
             if not math.isfinite(value):
-                self.stop(node, "Y008", f"{_shown(node.value)} is not a finite number")
+                self.stop(node, "Y008", f"{_shown(text)} is not a finite number")
             return value
-        # timestamp: kept as its ISO text so data stays JSON
-        return _constructor.construct_yaml_timestamp(node).isoformat()
+        # timestamp, only with an explicit tag: checked, then kept as written
+        _constructor.construct_yaml_timestamp(node)
+        return text
 
     def mapping(self, node, path: tuple | None, depth: int) -> dict:
         result: dict = {}
         firsts: dict[str, int] = {}
         for key_node, value_node in self._pairs(node):
-            if key_node.tag not in (_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
-                                    "tag:yaml.org,2002:null", "tag:yaml.org,2002:float",
-                                    "tag:yaml.org,2002:timestamp"):
+            if key_node.tag != _STR and key_node.tag not in _SCALARS:
                 self.stop(key_node, "Y005", "mapping keys must be plain scalars")
-            key = key_node.value if key_node.tag == _STR else str(self.scalar(key_node))
+            key = key_node.value  # a key is its text as written: `1.10:` is '1.10'
             if key in result:
                 first = firsts[key]
                 line, col = _mark(key_node)
@@ -274,6 +391,85 @@ def _decode(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
                              f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x})")
 
 
+_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks, as marks count them
+
+
+def _lines(text: str) -> list[str]:
+    return _BREAKS.split(text)
+
+
+def trap_hint(text: str, line: int, col: int, message: str) -> str:
+    """`` (how to fix it)`` when a classic YAML trap at ``line``:``col`` (1-based) explains
+    a syntax error, else ""."""
+    lines = _lines(text)
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    indent = here[:len(here) - len(here.lstrip(" \t"))]
+    if "\t" in indent or ("tab" in message and "\t" in here):
+        return " (a tab is not allowed for indentation in YAML: indent with spaces)"
+    if "{{" in here or (line > 1 and "{{" in lines[line - 2]):
+        return (" (an unquoted '{' starts a YAML mapping, so a value with {{ ... }} in it "
+                "must be quoted: title: \"Restart {{ host }}\")")
+    if "mapping values are not allowed" in message:
+        if ": " in here[:col - 1]:  # a second colon on the line: in the value
+            return " (a ': ' inside an unquoted value starts a mapping: quote the whole value)"
+        above = next((x for x in reversed(lines[:line - 1]) if x.strip()), "")
+        if len(indent) > len(above) - len(above.lstrip(" ")):
+            return (" (this line is indented deeper than the one above, so it continues that "
+                    "value: check the indentation)")
+    return ""
+
+
+_COMMENT = re.compile(r"[ \t]+#")
+
+
+def cut_by_comments(node, text: str, display: str) -> list[Problem]:
+    """Warnings for plain values that end where a comment starts on the same line.
+
+    ``title: Fix queue #2 now`` is the text "Fix queue" and the comment "#2 now";
+    ``color: #c62828`` is no value at all. Text (a value with a space in it) followed by a
+    comment is flagged, and so is any plain value followed by ``#`` and a non-space
+    (``#2``, ``#inc-db``), which reads like a value rather than a remark; a quoted value,
+    a number or a mapping with a comment after it is left alone.
+    """
+    if _COMMENT.search(text) is None:  # no comment after anything: the common case
+        return []
+    lines = _lines(text)
+    problems: list[Problem] = []
+    seen: set[int] = set()  # aliases share nodes: look at each once
+    stack = [(node, "")]
+    while stack:
+        current, where = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            for key, value in reversed(current.value):  # popped in document order
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                stack.append((value, f"{where}.{name}" if where else str(name)))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, f"{where}[{i}]")
+                         for i, item in reversed(list(enumerate(current.value))))
+        elif not current.style and current.tag in (_STR, "tag:yaml.org,2002:null"):
+            end = current.end_mark
+            rest = lines[end.line][end.column:] if end.line < len(lines) else ""
+            found = _COMMENT.match(rest)
+            if found is None:
+                continue
+            comment = rest[found.end() - 1:].rstrip()
+            value = current.value if current.tag == _STR else ""
+            if not (" " in value.strip() or comment[1:2] not in ("", " ", "\t")):
+                continue
+            label = f"{where}: " if where else ""
+            message = (f"{label}the value ends where a comment starts: {value!r} is kept, "
+                       f"{comment!r} is not; quote the whole value if the '#' belongs to it"
+                       if value else
+                       f"{label}the value is empty: {comment!r} is a YAML comment; quote the "
+                       "value if the '#' belongs to it")
+            problems.append(Problem(display, end.line + 1, end.column + found.end(), "Y010",
+                                    message, "warning"))
+    return sorted(problems)
+
+
 def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
     """Parse one YAML document; returns the document (or None) and its problems."""
     if text.startswith("\ufeff"):
@@ -290,7 +486,8 @@ def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
         what = exc.problem or exc.context or "invalid YAML"
         if "expected a single document" in str(exc.context or ""):
             what = "a file holds one YAML document; found another one here"
-        return None, [Problem(display, line, col, "Y001", f"YAML syntax error: {what}")]
+        return None, [Problem(display, line, col, "Y001", f"YAML syntax error: {what}"
+                              f"{trap_hint(text, line, col, what)}")]
     except yaml.YAMLError as exc:
         return None, [Problem(display, 1, 1, "Y001", f"YAML error: {exc}")]
     if node is None:
@@ -299,12 +496,15 @@ def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
     try:
         data = builder.build(node, None, 0)
     except _Stop as stop:
-        return None, builder.problems + [stop.problem]
+        hint = trap_hint(text, stop.problem.line, stop.problem.col, stop.problem.message)
+        return None, builder.problems + [dataclasses.replace(
+            stop.problem, message=stop.problem.message + hint)]
     except RecursionError:
         return None, [Problem(display, 1, 1, "Y007", "nesting too deep")]
     if data is None:
         return None, [Problem(display, 1, 1, "Y003", "file holds no data (a null document)")]
-    return Doc(display, data, text=text), builder.problems
+    return Doc(display, data, text=text), builder.problems + cut_by_comments(node, text,
+                                                                             display)
 
 
 def load_file(path: str | os.PathLike, display: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from pathlib import Path
 
@@ -26,6 +27,17 @@ roles:
   dba: {title: Database on-call}
   comms: {title: Communications lead}
 """
+
+
+CLOCK = dt.date(2031, 6, 1)  # years past any date in the tests' files
+
+
+@pytest.fixture(autouse=True)
+def _far_clock(monkeypatch):
+    """The machine's clock, as riskkit reads it, stands years ahead during the tests: a
+    test that forgets --as-of fails today, not on some later day. (The suite also passes
+    under a faked system clock; see the Makefile's test-clock target.)"""
+    monkeypatch.setattr("riskkit.cli.common.clock", lambda: CLOCK)
 
 
 @pytest.fixture(autouse=True)

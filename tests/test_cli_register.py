@@ -303,8 +303,12 @@ def test_risks_filter_level_is_a_floor(run, ws):
 
 def test_risks_filter_unknown_level(run, ws):
     result = run("-C", ws, "risks", "--level", "severe")
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a wrong value on the command line
     assert "severe" in result.stderr and "critical" in result.stderr
+    typo = run("-C", ws, "risks", "--level", "hihg")
+    assert typo.exit_code == 1
+    assert "'hihg' is not a level of the 5x5 matrix (low, medium, high, critical) (did you " \
+           "mean 'high'?)" in typo.stderr
 
 
 def test_risks_filter_owner(run, ws):
@@ -325,7 +329,7 @@ def test_risks_filter_status(run, ws):
     assert [r["id"] for r in risks_json(run, ws, "--status", "accepted")] == ["RSK-C3"]
     rows = risks_json(run, ws, "--status", "open", "--status", "closed")
     assert [r["id"] for r in rows] == ["RSK-A1", "RSK-E5", "RSK-D4"]
-    assert run("-C", ws, "risks", "--status", "pending").exit_code == 2
+    assert run("-C", ws, "risks", "--status", "pending").exit_code == 1
 
 
 def test_risks_filter_above_appetite(run, ws):
@@ -559,7 +563,7 @@ def test_schema_needs_no_workspace(run, tmp_path, monkeypatch):
 
 def test_schema_unknown_name(run):
     result = run("schema", "nope")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
 
 
 # --- init -------------------------------------------------------------------------------

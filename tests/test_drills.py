@@ -10,6 +10,8 @@ high, 3x3 medium and 2x2 low.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
 import pytest
 import yaml
@@ -153,7 +155,7 @@ def test_runbook_of_several_risks_takes_the_highest_level_and_shortest_interval(
 def test_max_keeps_the_top_n(run, plan_ws):
     due = due_of(run, plan_ws, "--quarter", "2027Q1", "--max", "2")
     assert [(d["rank"], d["runbook"]) for d in due] == [(1, "c-never"), (2, "c-older")]
-    assert plan(run, plan_ws, "--quarter", "2027Q1", "--max", "0").exit_code == 2
+    assert plan(run, plan_ws, "--quarter", "2027Q1", "--max", "0").exit_code == 1
 
 
 def test_table_format_gives_rank_runbook_level_last_drill_and_why(run, plan_ws):
@@ -200,7 +202,7 @@ def test_quarter_spellings_that_parse(run, plan_ws, spelling):
 @pytest.mark.parametrize("bad", ["2027Q5", "2027Q0", "Q1-2027", "2027", "27Q1", "2027Q1x"])
 def test_bad_quarter_fails_with_a_clear_message(run, plan_ws, bad):
     result = plan(run, plan_ws, "--quarter", bad)
-    assert result.exit_code in (1, 2), result.output  # not 0, and not a crash (3)
+    assert result.exit_code == 1, result.output  # a wrong value on the command line
     assert result.stdout == ""
     assert f"'{bad}' is not a quarter (write it like 2027Q1)" in result.stderr
 
@@ -231,6 +233,14 @@ def test_checklist_for_a_quarter_prints_the_plans_pack(run, make_ws):
     # The pack is the plan's, in the plan's order.
     assert out == run("-C", ws, "drill", "checklist", "pack-critical", "pack-high",
                       *AS_OF).stdout
+
+
+def test_checklist_for_a_quarter_with_a_scenario_typo_gets_a_did_you_mean(run, make_ws):
+    result = run("-C", make_ws(PACK), "drill", "checklist", "--quarter", "2027Q1",
+                 "--scenario", "disk-ful", *AS_OF)
+    assert result.exit_code == 1
+    assert result.stderr == ("riskkit: no runbook due in 2027Q1 has a scenario 'disk-ful' "
+                             "(did you mean 'disk-full'?)\n")
 
 
 def test_checklist_for_a_quarter_with_nothing_due_says_so(run, make_ws):
@@ -299,12 +309,16 @@ BAD_LINES = [
     "drills/future.yaml:2:7: D003 drill of rb-a on 2026-11-27: the date is after 2026-11-26 "
     "(a drill record is of the past)",
     "drills/negative.yaml:6:22: S103 steps.declare.minutes: -3 must be >= 0",
+    # A record naming what is not in the runbook (now) is history, not an error: a warning
+    # at the record, and what it names is not counted.
     "drills/unknown-runbook.yaml:1:10: D001 drill of rb-aa on 2026-10-01: unknown runbook "
-    "'rb-aa' (did you mean 'rb-a'?)",
+    "'rb-aa' (did you mean 'rb-a'?): renamed or removed since the drill? the drill counts "
+    "for no runbook (warning)",
     "drills/unknown-scenario.yaml:4:11: D004 drill of rb-a on 2026-10-01: unknown scenario "
-    "'host-lots'",
+    "'host-lots' (did you mean 'host-lost'?): renamed or removed since the drill? (warning)",
     "drills/unknown-step.yaml:7:3: D002 drill of rb-a on 2026-10-01: unknown step 'fixx' "
-    "(did you mean 'fix'?)",
+    "(did you mean 'fix'?): renamed or removed since the drill? its minutes are not counted "
+    "(warning)",
 ]
 
 
@@ -313,7 +327,7 @@ def test_every_bad_drill_record_is_reported_at_its_node_in_one_run(run, make_ws)
     result = run("-C", ws, "validate", *AS_OF)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == BAD_LINES
-    assert "0 drills: 5 error(s)" in result.stderr
+    assert "3 drills: 2 error(s), 3 warning(s)" in result.stderr
 
 
 def test_a_drill_on_the_as_of_day_is_not_in_the_future(run, make_ws):
@@ -440,6 +454,112 @@ def test_record_refuses_an_unknown_runbook_with_a_hint(run, rec_ws):
     assert result.exit_code == 1
     assert "unknown runbook 'rb-aa' (did you mean 'rb-a'?)" in result.stderr
     assert drill_files(rec_ws) == []
+
+
+def test_record_a_bad_due_date_names_the_option_not_a_file(run, rec_ws):
+    result = record(run, rec_ws, *BASIC, "--finding", "Lag alert|team-data|2027-02-30",
+                    "--finding", "Dashboard link|team-ops|31/01/2027")
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        "riskkit: nothing was recorded:\n"
+        "  --finding 'Lag alert|team-data|2027-02-30': the due date '2027-02-30' is not a "
+        "valid date (YYYY-MM-DD)\n"
+        "  --finding 'Dashboard link|team-ops|31/01/2027': the due date '31/01/2027' is not a "
+        "valid date (YYYY-MM-DD)\n")
+    assert drill_files(rec_ws) == []
+
+
+# Commits with fixed dates, and riskkit's own git calls, without any user configuration.
+GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "TZ": "UTC",
+           "GIT_AUTHOR_NAME": "Dana", "GIT_AUTHOR_EMAIL": "dana@example.com",
+           "GIT_COMMITTER_NAME": "Dana", "GIT_COMMITTER_EMAIL": "dana@example.com"}
+
+
+def git_commit(top, when: str) -> str:
+    env = {**os.environ, **GIT_ENV, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    for args in (["add", "-A"], ["commit", "-q", "-m", f"change of {when}"]):
+        subprocess.run(["git", "-C", str(top), "-c", "commit.gpgsign=false", *args],
+                       check=True, capture_output=True, env=env)
+    return subprocess.run(["git", "-C", str(top), "rev-parse", "--short=12", "HEAD"],
+                          check=True, capture_output=True, text=True, env=env).stdout.strip()
+
+
+def test_record_names_the_runbook_commit_of_the_drills_day(run, rec_ws, monkeypatch):
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    subprocess.run(["git", "-C", str(rec_ws), "init", "-q"], check=True)
+    first = git_commit(rec_ws, "2026-10-01T12:00:00+00:00")
+    rb = rec_ws / "runbooks" / "rb-a.yaml"
+    rb.write_text(runbook("rb-a").replace("minutes: 10", "minutes: 12"))
+    second = git_commit(rec_ws, "2026-11-22T09:00:00+00:00")
+    # An unrelated later commit does not change the runbook's version.
+    (rec_ws / "risks" / "RSK-1.yaml").write_text(risk("RSK-1", 3, 4, "rb-a") + "tags: [db]\n")
+    git_commit(rec_ws, "2026-11-24T09:00:00+00:00")
+
+    def recorded(date: str):
+        result = record(run, rec_ws, "--date", date, "--kind", "live", "--outcome", "pass")
+        assert result.exit_code == 0, result.output
+        path = rec_ws / result.stdout.split()[-1]
+        return yaml.safe_load(path.read_text()).get("commit")
+
+    assert first != second
+    assert recorded("2026-11-21") == first  # the runbook of that day, not today's
+    assert recorded("2026-11-22") == second  # a commit on the day counts
+    assert recorded("2026-11-25") == second
+    assert recorded("2026-09-30") is None  # the runbook was not in git yet
+    rb.write_text(runbook("rb-a").replace("minutes: 10", "minutes: 15"))
+    assert recorded("2026-11-26") == f"{second}-dirty"  # the edits may have been drilled
+    assert recorded("2026-11-21") == first  # they were not there then
+    given = record(run, rec_ws, *BASIC, "--commit", "abc123")
+    assert yaml.safe_load((rec_ws / given.stdout.split()[-1]).read_text())["commit"] == "abc123"
+
+
+RENAMED = RECORDS | {
+    "drills/2026-10-01-rb-a.yaml": """\
+        runbook: rb-a
+        date: 2026-10-01
+        kind: game-day
+        outcome: pass
+        commit: 3f2c1a9e0b7d
+        steps:
+          declare: {minutes: 4}
+          repair: {minutes: 30}
+        """,
+}
+
+
+def test_a_drill_naming_a_step_renamed_since_is_a_warning_at_the_drill(run, make_ws):
+    ws = make_ws(RENAMED)
+    result = run("-C", ws, "validate", *AS_OF, "--format", "json")
+    assert result.exit_code == 0, result.output  # CI stays green
+    [problem] = json.loads(result.stdout)
+    assert (problem["path"], problem["line"], problem["col"], problem["code"],
+            problem["severity"]) == ("drills/2026-10-01-rb-a.yaml", 8, 3, "D002", "warning")
+    assert problem["message"] == (
+        "drill of rb-a on 2026-10-01: unknown step 'repair': renamed or removed since commit "
+        "3f2c1a9e0b7d? its minutes are not counted")
+    assert run("-C", ws, "validate", *AS_OF, "--strict").exit_code == 1
+    # The drill still counts, its known steps measured; the unknown step is left out.
+    view = show_json(run, ws, "rb-a")
+    assert {s["id"]: s["measured_minutes"] for s in view["steps"]} == {
+        "declare": 4, "notify": None, "fix": None}
+    [due] = due_of(run, ws, "--quarter", "2027Q1")  # high: 181 days by the quarter's end
+    assert (due["runbook"], due["last_drill"]) == ("rb-a", "2026-10-01")
+    assert run("-C", ws, "review", *AS_OF).exit_code == 0
+
+
+def test_a_drill_of_a_runbook_renamed_since_is_a_warning_at_the_drill(run, make_ws):
+    ws = make_ws(RECORDS | {"drills/old.yaml": drill("rb-old", "2026-10-01")[1]
+                            + "commit: 3f2c1a9e0b7d\n"})
+    result = run("-C", ws, "validate", *AS_OF)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "drills/old.yaml:1:10: D001 drill of rb-old on 2026-10-01: unknown runbook 'rb-old' "
+        "(did you mean 'rb-a'?): renamed or removed since commit 3f2c1a9e0b7d? the drill "
+        "counts for no runbook (warning)\n")
+    assert "1 drills: 0 error(s), 1 warning(s)" in result.stderr
+    [due] = due_of(run, ws, "--quarter", "2027Q1")
+    assert (due["runbook"], due["last_drill"]) == ("rb-a", None)
 
 
 # --- measured minutes --------------------------------------------------------------------

@@ -292,8 +292,8 @@ def test_vars_file_values_are_checked_like_var_values(run, ws, tmp_path):
 
 
 @pytest.mark.parametrize("bad", ["cluster", "=mq-eu-1"])
-def test_var_without_name_and_value_is_bad_usage(run, ws, bad):
-    err = refused(render(run, ws, "--var", bad, "--var", "incident=INC-4821"), exit_code=2)
+def test_var_without_name_and_value_is_a_wrong_value(run, ws, bad):
+    err = refused(render(run, ws, "--var", bad, "--var", "incident=INC-4821"), exit_code=1)
     assert "is not NAME=VALUE" in err
 
 

@@ -320,9 +320,9 @@ def test_kind_filter_keeps_only_the_kinds_asked_for(run, attention):
     assert result.stdout.splitlines()[-1] == "2 finding(s) as of 2026-11-26: 2 review-overdue"
 
 
-def test_unknown_kind_is_bad_usage_naming_the_kinds(run, attention):
+def test_unknown_kind_is_a_wrong_value_naming_the_kinds(run, attention):
     result = review(run, attention, "--kind", "drill-late")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "drill-late" in result.stderr and "drill-overdue" in result.stderr
 
 

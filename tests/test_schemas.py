@@ -4,6 +4,7 @@ independent validator (the real check-jsonschema CLI) about which files are sche
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from importlib import resources
@@ -227,3 +228,128 @@ def test_riskkit_reports_schema_problems_through_the_cli_for_files_check_jsonsch
                 flagged.add(str(path.resolve()))
     assert files and flagged
     assert check_jsonschema(SCHEMAS / "risk.schema.json", files) == flagged
+
+
+# --- pattern anchors mean the whole string ----------------------------------------------
+
+VALID = {
+    "risk": {"id": "RSK-007", "title": "t", "owner": "o", "status": "open", "likelihood": 2,
+             "impact": 3, "review": {"last": "2026-11-20", "by": "dana"}},
+    "runbook": {"id": "rb-a", "title": "T", "severity": "SEV-1",
+                "inputs": {"region": {"description": "R"}},
+                "steps": [{"id": "declare", "title": "D"}]},
+    "drill": {"runbook": "rb-a", "date": "2026-10-01", "kind": "live", "outcome": "pass"},
+    "matrix": {"likelihood": [{"id": "low", "name": "L"}],
+               "impact": [{"id": "minor", "name": "M"}],
+               "levels": [{"id": "green", "name": "G", "color": "#7cb342"}],
+               "grid": [["green"]]},
+}
+
+# (schema, where a value gets a line break at its end; a last part in () is a key)
+TRAILING = [
+    ("risk", ("id",)), ("risk", ("review", "last")), ("runbook", ("id",)),
+    ("runbook", ("severity",)), ("runbook", ("steps", 0, "id")),
+    ("runbook", ("inputs", ("region",))), ("drill", ("date",)),
+    ("matrix", ("levels", 0, "id")), ("matrix", ("levels", 0, "color")),
+]
+
+
+def ending_in_a_line_break(name: str, where: tuple):
+    data = json.loads(json.dumps(VALID[name]))
+    holder = data
+    for part in where[:-1]:
+        holder = holder[part]
+    last = where[-1]
+    if isinstance(last, tuple):  # a key
+        holder[last[0] + "\n"] = holder.pop(last[0])
+    else:
+        holder[last] += "\n"
+    return data
+
+
+@pytest.mark.parametrize("name, where", TRAILING, ids=[f"{n}-{w}" for n, w in TRAILING])
+def test_a_value_ending_in_a_line_break_does_not_match_a_pattern_anchored_with_dollar(
+        name, where):
+    """In JSON Schema (ECMA-262) ``$`` is the end of the string; Python's ``$`` would
+    also match before a final line break, and "RSK-007\\n" would pass as an id."""
+    good = VALID[name]
+    assert schemacheck.fast(name)(good)
+    assert list(schemacheck.validator(name).iter_errors(good)) == []
+    bad = ending_in_a_line_break(name, where)
+    assert not schemacheck.fast(name)(bad)  # the fast check
+    kinds = {e.validator for e in schemacheck.validator(name).iter_errors(bad)}
+    assert kinds & {"pattern", "propertyNames"}, kinds  # and the explained one
+
+
+def test_check_jsonschema_agrees_a_trailing_line_break_does_not_match(tmp_path):
+    by_schema: dict[str, list[Path]] = {}
+    for i, (name, where) in enumerate(TRAILING):
+        out = tmp_path / f"{i}-{name}.json"
+        out.write_text(json.dumps(ending_in_a_line_break(name, where)))
+        by_schema.setdefault(name, []).append(out)
+    for name, files in by_schema.items():
+        assert check_jsonschema(SCHEMAS / f"{name}.schema.json", files) == {
+            str(p.resolve()) for p in files}
+
+
+def test_an_id_with_a_line_break_is_refused_with_a_hint(run, make_ws):
+    root = make_ws({"risks/a.yaml": "id: |\n  RSK-007\ntitle: t\nowner: o\nstatus: open\n"
+                                    "likelihood: 2\nimpact: 3\n",
+                    "risks/b.yaml": 'id: "RSK-008\\n"\ntitle: t\nowner: o\nstatus: open\n'
+                                    "likelihood: 2\nimpact: 3\n"})
+    result = run("-C", root, "validate")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "risks/a.yaml:1:5: S103 RSK-007\\n: id: 'RSK-007\\n' does not match the pattern "
+        "^[A-Za-z][A-Za-z0-9_.-]*$ (it ends with a line break)",
+        "risks/b.yaml:1:5: S103 RSK-008\\n: id: 'RSK-008\\n' does not match the pattern "
+        "^[A-Za-z][A-Za-z0-9_.-]*$ (it ends with a line break)"]
+
+
+@pytest.mark.parametrize("pattern, text, matches", [
+    ("^a$", "a", True), ("^a$", "a\n", False), ("^[$]$", "$", True),
+    (r"^\$$", "$", True), (r"^\$$", "$\n", False), ("^a|b$", "b\n", False),
+    ("^a|b$", "a\n", True),
+])
+def test_python_pattern_keeps_the_meaning_of_a_json_schema_pattern(pattern, text, matches):
+    from riskkit.fastschema import python_pattern
+
+    assert (re.search(python_pattern(pattern), text) is not None) == matches
+
+
+# --- did you mean, for values from a fixed list too ---------------------------------------
+
+def test_a_misspelt_value_from_a_list_gets_a_did_you_mean(run, make_ws):
+    root = make_ws({"risks/a.yaml": (
+        "id: RSK-1\ntitle: t\nowner: o\nstatus: mitigated\nlikelihood: possibel\nimpact: 3\n"
+        "controls:\n  - {id: C1, title: x, kind: preventative, status: In-Place}\n"
+        "treatment: {strategy: mitgate}\n")})
+    result = run("-C", root, "validate", "--format", "json")
+    assert result.exit_code == 1
+    messages = [p["message"] for p in json.loads(result.stdout)]
+    assert messages == [
+        "RSK-1: status: 'mitigated' is not one of: open, mitigating, accepted, closed "
+        "(did you mean 'mitigating'?)",
+        "RSK-1: likelihood 'possibel' is not on the 5x5 matrix (1-5 or rare..almost-certain) "
+        "(did you mean 'possible'?)",
+        "RSK-1: controls[0].kind: 'preventative' is not one of: preventive, detective, "
+        "corrective (did you mean 'preventive'?)",
+        "RSK-1: controls[0].status: 'In-Place' is not one of: in-place, planned "
+        "(did you mean 'in-place'?)",
+        "RSK-1: treatment.strategy: 'mitgate' is not one of: mitigate, accept, transfer, "
+        "avoid (did you mean 'mitigate'?)",
+    ]
+
+
+def test_a_misspelt_level_in_the_settings_gets_a_did_you_mean(run, make_ws):
+    from conftest import SETTINGS
+
+    root = make_ws(settings=SETTINGS.replace("appetite: medium", "appetite: meduim")
+                   .replace("high: 180", "hihg: 180"))
+    result = run("-C", root, "validate")
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        "riskkit.yaml:3:11: M003 appetite 'meduim' is not a level of the 5x5 matrix (low, "
+        "medium, high, critical) (did you mean 'medium'?)",
+        "riskkit.yaml:5:28: M003 drill_days: 'hihg' is not a level of the 5x5 matrix (low, "
+        "medium, high, critical) (did you mean 'high'?)"]

@@ -63,8 +63,15 @@ def test_plain_data_types():
                         "d": "2026-10-02", "q": "3"}
 
 
-def test_invalid_calendar_date_is_a_problem():
-    assert codes(bad("due: 2026-02-30\n")) == [("Y008", 1, 6)]
+def test_a_date_is_its_text_as_written():
+    # YAML 1.1 would build a date (and refuse 2026-02-30, or spell a timestamp again);
+    # riskkit keeps the text, and the schema checks the fields that hold a date.
+    doc = ok("due: 2026-02-30\nat: 2026-01-02T03:04:05Z\n")
+    assert doc.data == {"due": "2026-02-30", "at": "2026-01-02T03:04:05Z"}
+
+
+def test_an_explicit_timestamp_that_is_no_date_is_a_problem():
+    assert codes(bad("due: !!timestamp 2026-02-30\n")) == [("Y008", 1, 6)]
 
 
 # --- duplicate keys ---------------------------------------------------------------------
@@ -154,8 +161,15 @@ def test_explicit_core_tag_on_a_value_that_does_not_fit_is_a_problem(value):
 
 
 def test_explicit_core_tags_that_fit_are_fine():
-    doc = ok("a: !!int 0x1F\nb: !!str 3\nc: !!float 1\nd: !!bool yes\ne: !!null ''\n")
-    assert doc.data == {"a": 31, "b": "3", "c": 1.0, "d": True, "e": None}
+    doc = ok("a: !!int 31\nb: !!str 3\nc: !!float 1\nd: !!bool true\ne: !!null ''\n"
+             "f: !!timestamp 2026-01-05\n")
+    assert doc.data == {"a": 31, "b": "3", "c": 1.0, "d": True, "e": None, "f": "2026-01-05"}
+
+
+@pytest.mark.parametrize("value", ["!!int 0x1F", "!!int 010", "!!float 1:30", "!!bool yes"])
+def test_explicit_core_tags_take_the_plain_spellings_only(value):
+    # An explicit tag is no way round the rule: numbers are plain decimal, booleans true/false.
+    assert codes(bad(f"x: {value}\n")) == [("Y008", 1, 4)]
 
 
 def test_complex_keys_are_refused():

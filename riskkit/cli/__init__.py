@@ -31,6 +31,13 @@ class RiskkitGroup(click.Group):
                 raise ProblemsFound(sorted(set(deferred)), "left out of the result: "
                                     "fix these and run again")
             return result
+        except click.BadParameter as exc:
+            # A wrong value on the command line (not a choice, out of range, not a date,
+            # no such file) is exit 1, like an unknown id; a malformed command (a missing
+            # argument or option, an unknown option) stays click's usage error, exit 2.
+            if not isinstance(exc, click.MissingParameter):
+                exc.exit_code = EXIT_PROBLEMS
+            raise
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except ProblemsFound as exc:

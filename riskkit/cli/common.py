@@ -39,9 +39,14 @@ as_of_option = click.option("--as-of", callback=parse_date, metavar="DATE",
                             help="Treat DATE (YYYY-MM-DD) as today, for reproducible output.")
 
 
+def clock() -> dt.date:
+    """The one place riskkit reads the machine's clock (the tests pin it far ahead)."""
+    return dt.date.today()
+
+
 def today(as_of: dt.date | None) -> dt.date:
-    """The one place riskkit reads the machine's clock: ``--as-of`` wins, always."""
-    return as_of or dt.date.today()
+    """"Today" for a command: ``--as-of`` wins, always."""
+    return as_of or clock()
 
 
 def defer_problems(ctx: click.Context, problems: list) -> None:
@@ -92,9 +97,14 @@ def parse_vars(values: tuple[str, ...], vars_file: str | None) -> dict[str, str]
         if doc is not None and not isinstance(doc.data, dict):
             problems = problems + [doc.problem((), "S102", "a vars file holds a mapping of "
                                                "input names to values")]
-        if problems:
+        if any(p.is_error for p in problems):
             raise ProblemsFound(problems)
-        out.update({str(k): v for k, v in doc.data.items()})
+        for problem in problems:  # warnings: a value cut short by a comment, say
+            click.echo(f"{problem.format()} (warning)", err=True)
+        from ..runbooks import as_written
+
+        # Values are the text as written: `no` stays no, `010` stays 010, `1.10` stays 1.10.
+        out.update({str(k): as_written(doc, (k,), v) for k, v in doc.data.items()})
     for item in values:
         name, sep, value = item.partition("=")
         if not sep or not name:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..problems import InputError
+from ..problems import InputError, did_you_mean
 from . import cli
 from .common import (as_of_option, emit, format_option, output_option, paper_option,
                      parse_vars, today, with_vars, workspace)
@@ -87,7 +87,9 @@ def checklist(ctx, runbook_ids, quarter, variables, vars_file, scenario, kind, f
     given = parse_vars(variables, vars_file)
     runbooks = [loaded.runbook(rid) for rid in runbook_ids]
     if quarter and scenario and not any(scenario in rb.scenarios for rb in runbooks):
-        raise InputError(f"no runbook due in {quarter} has a scenario '{scenario}'")
+        known = {name for rb in runbooks for name in rb.scenarios}
+        raise InputError(f"no runbook due in {quarter} has a scenario '{scenario}'"
+                         f"{did_you_mean(scenario, known)}")
 
     def scenario_of(rb):  # a quarter's pack drills the scenario where a runbook has it
         return scenario if not quarter or scenario in rb.scenarios else None
@@ -118,7 +120,8 @@ def _pairs(values, sep, what):
 @click.option("--participant", multiple=True, metavar="NAME:ROLE", help="Who took part.")
 @click.option("--finding", multiple=True, metavar="TITLE[|OWNER[|DUE]]",
               help="A finding to follow up.")
-@click.option("--commit", help="The runbook commit drilled (default: its last commit).")
+@click.option("--commit", help="The runbook commit drilled (default: the last commit of the "
+              "runbook's file on or before --date).")
 @as_of_option
 @click.pass_context
 def record(ctx, runbook_id, date_, kind, outcome, scenario, minutes, participant, finding,

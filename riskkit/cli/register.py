@@ -8,7 +8,7 @@ import datetime
 import click
 
 from .. import rules
-from ..problems import ConfigError, ProblemsFound
+from ..problems import ConfigError, ProblemsFound, did_you_mean
 from . import EXIT_PROBLEMS, cli
 from .common import (as_of_option, emit, format_option, output_option, repo_path,
                      use_color, workspace)
@@ -32,11 +32,13 @@ def load_clean(ctx: click.Context, as_of: datetime.date | None):
 @cli.command(short_help="Scaffold a workspace (never overwrites).")
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
 @click.option("--name", default=None, help="Name of the register (default: the folder name).")
-def init(directory: str, name: str | None) -> None:
+@as_of_option
+def init(directory: str, name: str | None, as_of) -> None:
     """Scaffold a workspace in DIRECTORY (default: here); never overwrites a file."""
     from ..scaffold import scaffold
+    from .common import today
 
-    written = scaffold(directory, name)
+    written = scaffold(directory, today(as_of), name)
     for path in written:
         click.echo(f"created {path}")
     click.echo("next: riskkit -C {} validate".format(directory) if directory != "." else
@@ -96,8 +98,9 @@ def _risk_rows(loaded, level, owner, tag, status, above):
     if level:
         floor = ws.matrix.level(level)
         if floor is None:
+            ids = [lv.id for lv in ws.matrix.levels]
             raise click.BadParameter(f"'{level}' is not a level of the {ws.matrix.name} matrix "
-                                     f"({', '.join(lv.id for lv in ws.matrix.levels)})",
+                                     f"({', '.join(ids)}){did_you_mean(level, ids)}",
                                      param_hint="--level")
     out = []
     for risk in loaded.risks:

@@ -1,0 +1,253 @@
+"""Exit status, one table for every command: the README's rule, kept everywhere.
+
+    0  fine
+    1  problems in the files, or a wrong value on the command line (an id, a date, a
+       quarter, a level, a revision, minutes, a choice, a file that is not there)
+    2  a malformed command: an unknown option, a missing argument or option value
+
+The table is built from the click command tree, so a new command or option is covered
+as soon as it exists: every command gets a row that works (0), an unknown option (2) and,
+for each required parameter, a row without it (2); every option that takes a value gets a
+row with no value (2) and at least one row with a wrong value (1). Wrong values come from
+the parameter's type where it says enough (a choice, a range, a date, a path), else from
+BAD below; a new free-text option without a row in BAD or FREE fails
+``test_every_value_on_the_command_line_has_a_wrong_value_row``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import click
+import pytest
+
+from riskkit.cli import cli
+from riskkit.cli.common import parse_date
+
+from conftest import SETTINGS
+
+AS_OF = "2026-11-26"
+
+FILES = {
+    "risks/RSK-1.yaml": (
+        "id: RSK-1\ntitle: The primary database is lost\nowner: team-data\n"
+        "status: mitigating\nlikelihood: 3\nimpact: 4\n"
+        "treatment: {strategy: mitigate, due: 2027-06-30}\n"
+        "review: {last: 2026-11-20, by: dana}\nrunbooks: [rb-a]\n"),
+    "runbooks/rb-a.yaml": (
+        "id: rb-a\ntitle: Fail over\nseverity: SEV-2\nowner: team-data\n"
+        "triggers: [An alert fires]\n"
+        "inputs:\n  region: {description: Region, default: eu-west-1, "
+        "choices: [eu-west-1, us-east-1]}\n"
+        "scenarios: {host-lost: The host is gone, disk-full: The disk is full}\n"
+        "steps:\n"
+        "  - {id: declare, title: 'Declare in {{ region }}', role: ic, minutes: 5}\n"
+        "  - {id: fix, title: Fix it, role: sre, needs: [declare], minutes: 10,"
+        " verify: It works}\n"),
+}
+
+# A command line that works, per command: {parameter name: its tokens}. "{tmp}" is a
+# folder of the row's own. --as-of AS_OF is added where a command takes it.
+BASE: dict[str, dict[str, list[str]]] = {
+    "diff": {},
+    "drill checklist": {"runbook_ids": ["rb-a"]},
+    "drill plan": {},
+    "drill record": {"runbook_id": ["rb-a"], "date_": ["--date", "2026-11-20"],
+                     "kind": ["--kind", "tabletop"], "outcome": ["--outcome", "pass"]},
+    "history": {"risk_id": ["RSK-1"]},
+    "init": {"directory": ["{tmp}/new"]},
+    "matrix": {},
+    "report": {"output": ["-o", "{tmp}/report.html"]},
+    "review": {},
+    "risks": {},
+    "runbook graph": {"runbook_id": ["rb-a"]},
+    "runbook list": {},
+    "runbook render": {"runbook_id": ["rb-a"]},
+    "runbook show": {"runbook_id": ["rb-a"]},
+    "schema": {"name": ["risk"]},
+    "validate": {},
+}
+
+# Wrong values for parameters whose type says nothing: {(command, parameter): [values]}.
+# A value is a string, a list of tokens, or (value, parameters to leave out of the base).
+BAD: dict[tuple[str, str], list] = {
+    ("diff", "revs"): ["nope", ["HEAD", "nope"], "HEAD..nope"],
+    ("drill checklist", "runbook_ids"): ["rb-b"],
+    ("drill checklist", "quarter"): [("2027Q5", ["runbook_ids"]),
+                                    ("0000Q1", ["runbook_ids"])],
+    ("drill checklist", "variables"): ["region", "regoin=eu-west-1", "region=mars"],
+    ("drill checklist", "scenario"): ["host-lots"],
+    ("drill plan", "quarter"): ["2027Q5", "Q1-2027", "0000Q1"],
+    ("drill record", "runbook_id"): ["rb-b"],
+    ("drill record", "date_"): ["2026-02-30", "2026-11-27", "20261120", "yesterday"],
+    ("drill record", "scenario"): ["host-lots"],
+    ("drill record", "minutes"): ["declare=abc", "fixx=3", "declare", "declare=-1",
+                                  "declare=nan"],
+    ("drill record", "participant"): ["dana"],
+    ("drill record", "finding"): ["Lag|team-data|2027-02-30", "a|b|2027-01-31|d", ""],
+    ("history", "risk_id"): ["RSK-9"],
+    ("review", "kinds"): ["drill-late"],
+    ("risks", "level"): ["severe"],
+    ("runbook graph", "runbook_id"): ["rb-b"],
+    ("runbook graph", "scenario"): ["host-lots"],
+    ("runbook render", "runbook_id"): ["rb-b"],
+    ("runbook render", "variables"): ["region", "regoin=eu-west-1", "region=mars"],
+    ("runbook render", "scenario"): ["host-lots"],
+    ("runbook show", "runbook_id"): ["rb-b"],
+    ("runbook show", "scenario"): ["host-lots"],
+    ("validate", "paths"): ["{tmp}/missing.yaml"],
+}
+
+# Parameters any value of which is right: free text, or filters that may match nothing.
+FREE = {("drill record", "commit"), ("init", "name"), ("risks", "owner"), ("risks", "tag")}
+
+# Rows the tree does not give: (arguments, exit status).
+EXPLICIT = [
+    (["no-such-command"], 2),
+    (["drill", "no-such-command"], 2),
+    (["diff", "HEAD", "HEAD", "HEAD"], 2),  # at most two revisions
+    (["drill", "checklist", "rb-a", "--quarter", "2027Q1", "--as-of", AS_OF], 2),  # both
+    (["drill", "checklist", "--as-of", AS_OF], 2),  # neither ids nor --quarter
+    # -C names where the workspace is: a folder that is not there is like a folder
+    # without riskkit.yaml, a usage error (2), before any command runs.
+    (["-C", "{tmp}/no-such-folder", "risks"], 2),
+]
+
+
+def commands(group: click.Group = cli, words: tuple = ()):
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from commands(command, words + (name,))
+        else:
+            yield " ".join(words + (name,)), command
+
+
+COMMANDS = dict(commands())
+
+
+def takes_value(param: click.Parameter) -> bool:
+    if isinstance(param, click.Argument):
+        return True
+    return isinstance(param, click.Option) and not param.is_flag and not param.count
+
+
+def tokens(param: click.Parameter, value) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    if isinstance(param, click.Argument):
+        return values
+    return [max(param.opts, key=len)] + values
+
+
+def line(command: str, base: dict, **changes) -> list[str]:
+    """The base command line of ``command`` with parameters replaced, added or dropped
+    (``None``); arguments first, in their order, as click reads them."""
+    params = {p.name: p for p in COMMANDS[command].params}
+    parts = {**base, **changes}
+    args = [t for name, toks in parts.items() if toks is not None
+            and isinstance(params[name], click.Argument) for t in toks]
+    opts = [t for name, toks in parts.items() if toks is not None
+            and not isinstance(params[name], click.Argument) for t in toks]
+    if "as_of" in params and "as_of" not in parts:
+        opts += ["--as-of", AS_OF]
+    return command.split() + args + opts
+
+
+def typed_bad_values(param: click.Parameter) -> list:
+    """Wrong values the parameter's own type (or callback) gives away."""
+    kind = param.type
+    if isinstance(kind, click.Choice):
+        return ["no-such-choice"]
+    if isinstance(kind, click.IntRange) and kind.min is not None:
+        return [str(kind.min - 1), "many"]
+    if isinstance(kind, click.types.IntParamType):
+        return ["many"]
+    if param.callback is parse_date:
+        return ["2026-02-30", "26/11/2026"]
+    if isinstance(kind, click.Path):
+        if kind.exists:
+            return ["{tmp}/missing.yaml"]
+        if not kind.dir_okay:
+            return ["{tmp}"]  # a folder where a file goes
+        if not kind.file_okay:
+            return ["{tmp}/a-file"]  # a file where a folder goes
+    return []
+
+
+def table() -> list[tuple[list[str], int, str]]:
+    rows = []
+    for command, cmd in COMMANDS.items():
+        base = BASE.get(command, {})
+        rows.append((line(command, base), 0, f"{command}: works"))
+        rows.append((line(command, base) + ["--no-such-option"], 2,
+                     f"{command}: unknown option"))
+        for param in cmd.params:
+            if param.required and param.name in base:
+                rows.append((line(command, base, **{param.name: None}), 2,
+                             f"{command}: without {param.name}"))
+            if not takes_value(param):
+                continue
+            if isinstance(param, click.Option):
+                dropped = {param.name: None} if param.name in base else {}
+                rows.append((line(command, base, **dropped) + [max(param.opts, key=len)],
+                             2, f"{command}: {param.name} without its value"))
+            for value in typed_bad_values(param) + BAD.get((command, param.name), []):
+                value, leave_out = value if isinstance(value, tuple) else (value, [])
+                changes = {name: None for name in leave_out}
+                changes[param.name] = tokens(param, value)
+                rows.append((line(command, base, **changes), 1,
+                             f"{command}: {param.name} {value!r}"))
+    rows += [(args, code, " ".join(args)) for args, code in EXPLICIT]
+    return rows
+
+
+TABLE = table()
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    """The workspace, committed to git (for diff and history)."""
+    root = tmp_path_factory.mktemp("exit") / "ws"
+    for rel, text in {"riskkit.yaml": SETTINGS, **FILES}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+           "GIT_AUTHOR_NAME": "Dana", "GIT_AUTHOR_EMAIL": "dana@example.com",
+           "GIT_COMMITTER_NAME": "Dana", "GIT_COMMITTER_EMAIL": "dana@example.com",
+           "GIT_AUTHOR_DATE": "2026-11-01T12:00:00+00:00",
+           "GIT_COMMITTER_DATE": "2026-11-01T12:00:00+00:00"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "register"]):
+        subprocess.run(["git", "-C", str(root), "-c", "commit.gpgsign=false", *args],
+                       check=True, capture_output=True, env=env)
+    return root
+
+
+@pytest.mark.parametrize("args, expected", [(a, e) for a, e, _ in TABLE],
+                         ids=[why for *_, why in TABLE])
+def test_exit_status(run, repo, tmp_path, monkeypatch, args, expected):
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    (tmp_path / "a-file").write_text("not a folder\n")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if args[0] != "-C":
+        args = ["-C", str(repo)] + args
+    result = run(*args)
+    assert result.exit_code == expected, (args, result.output)
+    if expected:
+        assert result.stderr, "a failure says why on stderr"
+        assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+def test_every_value_on_the_command_line_has_a_wrong_value_row():
+    covered = {why.split(":")[0] + ":" + why.split(": ", 1)[1].split(" ")[0]
+               for _, code, why in TABLE if code == 1}
+    missing = [f"{command} {param.name}" for command, cmd in COMMANDS.items()
+               for param in cmd.params if takes_value(param)
+               and (command, param.name) not in FREE
+               and f"{command}:{param.name}" not in covered]
+    assert missing == [], "add wrong values to BAD (or the parameter to FREE)"
+    assert set(BASE) == set(COMMANDS), "every command needs a command line that works"
+    stale = [key for key in [*BAD, *FREE] if key[0] not in COMMANDS
+             or key[1] not in {p.name for p in COMMANDS[key[0]].params}]
+    assert stale == []
