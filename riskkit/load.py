@@ -11,12 +11,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import rules
-from .problems import InputError, Problem, ProblemsFound, did_you_mean
-from .register import Risk, duplicate_ids, entries, load_risk, sort_key
-from .runbooks import Runbook, load_runbook
-from .workspace import Workspace
-from .yamlload import load_file
+from riskkit.register import rules
+from riskkit.problems import InputError, Problem, ProblemsFound, did_you_mean
+from riskkit.register.risk import Risk, duplicate_ids, entries, load_risk, sort_key
+from riskkit.runbook.model import Runbook, load_runbook
+from riskkit.workspace import Workspace
+from riskkit.files.yamlload import load_file
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Loaded:
     runbook_files: dict[str, str] = field(default_factory=dict)  # id -> file, loaded or not
 
     def measured(self, runbook_id: str) -> dict:
-        from .drills import measured_minutes
+        from riskkit.drill.model import measured_minutes
 
         return measured_minutes(self.drills, runbook_id)
 
@@ -118,7 +118,7 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
     be in the future): the core never reads the machine's clock, so the same files and
     the same ``as_of`` give the same answer on any day.
     """
-    from .drills import load_drill
+    from riskkit.drill.model import load_drill
 
     loaded = Loaded(ws)
     loaded.problems += ws.warnings  # riskkit.yaml's (its errors stop everything earlier)
@@ -174,7 +174,7 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
             loaded.drills.append(drill)
     loaded.drills.sort(key=lambda d: (d.date, d.file))
     if (ws.root / "templates").is_dir():
-        from .render import check_overrides
+        from riskkit.present.jinja import check_overrides
 
         loaded.problems += check_overrides(ws.root)
     loaded.problems += duplicate_ids(risk_ids, "risk", "R001")
@@ -192,7 +192,7 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
 
 def _remember_links(loaded: Loaded) -> None:
     """Keep the risk files of each runbook, so incident-time commands skip the scan."""
-    from . import cache
+    from riskkit.files import cache
 
     if not cache.enabled():
         return
@@ -319,7 +319,7 @@ def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
                     runbook.file, line, col, "B009",
                     f"{runbook.id}: unknown risk '{risk_id}'{did_you_mean(risk_id, risk_ids)}"))
     for runbook in loaded.runbooks:
-        for check in rules.rto_checks(rules.eta_minutes(runbook), loaded.risks_of(runbook.id)):
+        for check in rules.rto_checks(runbook.eta_minutes, loaded.risks_of(runbook.id)):
             if not check.within:
                 line, col = runbook.at("id")
                 loaded.problems.append(Problem(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .fsutil import write_atomic
-from .problems import ConfigError
+from riskkit.files.fsutil import write_atomic
+from riskkit.problems import ConfigError
 
 SETTINGS = """\
 # yaml-language-server: $schema=https://riskkit.dev/schemas/settings.schema.json

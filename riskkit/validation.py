@@ -10,14 +10,14 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from .problems import Problem
-from .workspace import Workspace, matrix_file
+from riskkit.problems import Problem
+from riskkit.workspace import Workspace, matrix_file
 
 
 def validate(ws: Workspace, extra: list[Path], as_of: dt.date) -> tuple[list[Problem], dict]:
     """Every problem of the workspace and the counts of what loaded, from the cache when
     nothing that could change the answer has changed since the last run."""
-    from . import cache
+    from riskkit.files import cache
 
     matrix = matrix_file(ws.settings_doc.data) if ws.settings_doc else None
     own = (matrix,) if matrix else ()
@@ -28,7 +28,7 @@ def validate(ws: Workspace, extra: list[Path], as_of: dt.date) -> tuple[list[Pro
         hit = cache.read(ws.root, "validate", key, files)
         if hit is not None:
             return [Problem(**p) for p in hit["problems"]], hit["counts"]
-    from .load import load  # only on a miss: a hit needs none of the loaders
+    from riskkit.load import load  # only on a miss: a hit needs none of the loaders
 
     loaded = load(ws, as_of, extra)
     counts = {"risks": len(loaded.risks), "runbooks": len(loaded.runbooks),

@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import matrix as matrix_mod
-from . import schemacheck
-from .problems import ConfigError, Problem, did_you_mean
-from .yamlload import Doc, load_bytes, load_file
+from riskkit.register import matrix as matrix_mod
+from riskkit.files import schemacheck
+from riskkit.problems import ConfigError, Problem, did_you_mean
+from riskkit.files.yamlload import Doc, load_bytes, load_file
 
 SETTINGS = "riskkit.yaml"
 

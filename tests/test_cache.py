@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from riskkit import cache
+from riskkit.files import cache
 
 RISK = """\
 id: {id}

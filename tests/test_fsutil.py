@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from riskkit import fsutil
-from riskkit.fsutil import write_atomic
+from riskkit.files import fsutil
+from riskkit.files.fsutil import write_atomic
 
 
 def leftovers(folder):

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskkit.graph import Node, cycles, plan, prune
+from riskkit.runbook.graph import Node, cycles, plan, prune
 
 
 def nodes(*specs) -> list[Node]:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from riskkit.matrix import PRESETS, build, preset
-from riskkit.yamlload import load_text
+from riskkit.register.matrix import PRESETS, build, preset
+from riskkit.files.yamlload import load_text
 
 VL, L, M, H, VH = "very-low", "low", "moderate", "high", "very-high"
 NIST_AXIS = [VL, L, M, H, VH]
@@ -273,7 +273,7 @@ def test_threshold_matrices_match_the_rule(starts, rows, cols):
         "levels": [{"id": i, "name": i, "color": "#000000"} for i in ids],
         "thresholds": dict(zip(ids, starts)),
     }
-    from riskkit.yamlload import Doc
+    from riskkit.files.yamlload import Doc
 
     m, problems = build(data, Doc("m", data), (), "h")
     assert problems == []

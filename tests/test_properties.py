@@ -13,11 +13,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskkit import schemacheck
-from riskkit.fastschema import compile_schema
+from riskkit.files import schemacheck
+from riskkit.files.fastschema import compile_schema
 from riskkit.load import load
 from riskkit.workspace import open_workspace
-from riskkit.yamlload import load_text
+from riskkit.files.yamlload import load_text
 
 from conftest import SETTINGS
 

@@ -8,7 +8,7 @@ import stat
 import subprocess
 import time
 
-from riskkit import cache
+from riskkit.files import cache
 
 RUNBOOK = """\
 id: rb
@@ -149,7 +149,7 @@ def test_diff_in_a_repository_without_commits(run, make_ws):
 
 
 def test_heat_map_colours_need_no_terminal_library(run, make_ws):
-    from riskkit.heatmap import heatmap_text
+    from riskkit.present.heatmap import heatmap_text
 
     data = {"matrix": "m", "rating": "current", "likelihood": ["a"], "impact": ["b"],
             "levels": [{"id": "low", "name": "Low", "color": "#102030"}],

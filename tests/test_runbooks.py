@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from conftest import EXAMPLES, SETTINGS
-from riskkit.runbooks import is_commander, load_runbook
-from riskkit.yamlload import load_text
+from riskkit.runbook.model import is_commander, load_runbook
+from riskkit.files.yamlload import load_text
 
 INVALID = sorted(p for p in (EXAMPLES / "invalid-runbooks").iterdir() if p.is_dir())
 VALID = EXAMPLES / "valid-runbooks"

@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from conftest import EXAMPLES, REPO
-from riskkit import schemacheck
-from riskkit.register import entries
-from riskkit.yamlload import load_file
+from riskkit.files import schemacheck
+from riskkit.register.risk import entries
+from riskkit.files.yamlload import load_file
 
 SCHEMAS = REPO / "schemas"
 NAMES = ["risk", "runbook", "drill", "matrix", "settings"]
@@ -312,7 +312,7 @@ def test_an_id_with_a_line_break_is_refused_with_a_hint(run, make_ws):
     ("^a|b$", "a\n", True),
 ])
 def test_python_pattern_keeps_the_meaning_of_a_json_schema_pattern(pattern, text, matches):
-    from riskkit.fastschema import python_pattern
+    from riskkit.files.fastschema import python_pattern
 
     assert (re.search(python_pattern(pattern), text) is not None) == matches
 

@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from riskkit import schemacheck
-from riskkit.yamlload import load_text
+from riskkit.files import schemacheck
+from riskkit.files.yamlload import load_text
 
 AS_OF = ("--as-of", "2026-11-26")
 

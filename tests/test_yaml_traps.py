@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from riskkit.yamlload import load_text
+from riskkit.files.yamlload import load_text
 
 RISK = ("id: RSK-1\ntitle: {title}\nowner: team-data\nstatus: mitigating\nlikelihood: 2\n"
         "impact: 3\n")

@@ -7,8 +7,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskkit import yamlload
-from riskkit.yamlload import MAX_DEPTH, load_file, load_text
+from riskkit.files import yamlload
+from riskkit.files.yamlload import MAX_DEPTH, load_file, load_text
 
 
 def ok(text: str):

@@ -8,11 +8,11 @@ import sys
 
 import click
 
-from ..fsutil import write_atomic
+from riskkit.files.fsutil import write_atomic
 
 
 def workspace(ctx: click.Context):
-    from ..workspace import open_workspace
+    from riskkit.workspace import open_workspace
 
     return open_workspace(ctx.obj.get("dir"))
 
@@ -60,7 +60,7 @@ def emit(text: str, output: str | None) -> None:
         try:
             write_atomic(output, text)
         except OSError as exc:
-            from ..problems import ConfigError
+            from riskkit.problems import ConfigError
 
             raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
         click.echo(f"wrote {output}", err=True)
@@ -88,8 +88,8 @@ def use_color() -> bool:
 
 def parse_vars(values: tuple[str, ...], vars_file: str | None) -> dict[str, str]:
     """``--var K=V`` pairs (and a YAML ``--vars-file``) as a dict; the command line wins."""
-    from ..problems import ProblemsFound
-    from ..yamlload import load_file
+    from riskkit.problems import ProblemsFound
+    from riskkit.files.yamlload import load_file
 
     out: dict[str, object] = {}
     if vars_file:
@@ -101,7 +101,7 @@ def parse_vars(values: tuple[str, ...], vars_file: str | None) -> dict[str, str]
             raise ProblemsFound(problems)
         for problem in problems:  # warnings: a value cut short by a comment, say
             click.echo(f"{problem.format()} (warning)", err=True)
-        from ..runbooks import as_written
+        from riskkit.runbook.model import as_written
 
         # Values are the text as written: `no` stays no, `010` stays 010, `1.10` stays 1.10.
         out.update({str(k): as_written(doc, (k,), v) for k, v in doc.data.items()})

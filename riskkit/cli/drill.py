@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..problems import InputError, did_you_mean
-from . import cli
-from .common import (as_of_option, emit, format_option, output_option, paper_option,
+from riskkit.problems import InputError, did_you_mean
+from riskkit.cli.app import cli
+from riskkit.cli.common import (as_of_option, emit, format_option, output_option, paper_option,
                      parse_vars, today, with_vars, workspace)
 
 
@@ -29,9 +29,9 @@ def plan_(ctx, quarter, limit, fmt, output, as_of) -> None:
     in riskkit.yaml; it is due when never drilled, or when its last drill will be older
     than that interval by the end of the quarter.
     """
-    from ..drills import next_quarter, plan
-    from ..output import markdown_table, table, to_json
-    from .register import load_clean
+    from riskkit.drill.model import next_quarter, plan
+    from riskkit.present.formats import markdown_table, table, to_json
+    from riskkit.cli.register import load_clean
 
     quarter = quarter or next_quarter(today(as_of))
     loaded = load_clean(ctx, as_of)
@@ -72,9 +72,9 @@ def checklist(ctx, runbook_ids, quarter, variables, vars_file, scenario, kind, f
     riskkit drill checklist db-failover --scenario host-lost --format html -o drill.html
     riskkit drill checklist --quarter 2027Q1 --format html -o pack.html
     """
-    from ..documents import checklist_context, pack_inputs, render_checklists
-    from ..drills import plan
-    from .register import load_clean
+    from riskkit.present.documents import checklist_context, pack_inputs, render_checklists
+    from riskkit.drill.model import plan
+    from riskkit.cli.register import load_clean
 
     if bool(runbook_ids) == bool(quarter):
         raise click.UsageError("give runbook IDs or --quarter, not both and not neither")
@@ -133,7 +133,7 @@ def record(ctx, runbook_id, date_, kind, outcome, scenario, minutes, participant
         --minutes promote=22 --minutes declare=4 --participant dana:ic \\
         --finding "Replica lag alert missing|team-data|2027-01-31"
     """
-    from ..recording import record_drill
+    from riskkit.drill.record import record_drill
 
     steps = {}
     for step, value in _pairs(minutes, "=", "STEP=MINUTES"):

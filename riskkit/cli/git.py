@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from . import cli
-from .common import emit, format_option, output_option, parse_date, workspace
+from riskkit.cli.app import cli
+from riskkit.cli.common import emit, format_option, output_option, parse_date, workspace
 
 
 @cli.command()
@@ -25,8 +25,8 @@ def diff(ctx, revs, fmt, output) -> None:
     Files are read from git objects, so nothing is checked out; renamed files are
     matched by risk id, and each revision is scored on its own matrix.
     """
-    from ..diff import diff as compute, diff_md, diff_text
-    from ..output import to_json
+    from riskkit.git.diff import diff as compute, diff_md, diff_text
+    from riskkit.present.formats import to_json
 
     if len(revs) > 2:
         raise click.UsageError("give at most two revisions")
@@ -43,8 +43,8 @@ def diff(ctx, revs, fmt, output) -> None:
 @click.pass_context
 def history(ctx, risk_id, since, fmt, output) -> None:
     """A risk's rating over the commits that changed it."""
-    from ..history import history as compute, history_svg, history_text
-    from ..output import to_json
+    from riskkit.git.history import history as compute, history_svg, history_text
+    from riskkit.present.formats import to_json
 
     ws = workspace(ctx)
     data = compute(ws.root, risk_id, since.isoformat() if since else None)

@@ -7,10 +7,10 @@ import datetime
 
 import click
 
-from .. import rules
-from ..problems import ConfigError, ProblemsFound, did_you_mean
-from . import EXIT_PROBLEMS, cli
-from .common import (as_of_option, emit, format_option, output_option, repo_path,
+from riskkit.register import rules
+from riskkit.problems import ConfigError, did_you_mean
+from riskkit.cli.app import EXIT_PROBLEMS, cli
+from riskkit.cli.common import (as_of_option, emit, format_option, output_option, repo_path,
                      use_color, workspace)
 
 
@@ -21,8 +21,8 @@ def load_clean(ctx: click.Context, as_of: datetime.date | None):
     out, the view shows the rest, and the errors go to stderr with exit status 1 once the
     view is written (see ``defer_problems``). Warnings never stop a view.
     """
-    from ..load import load
-    from .common import defer_problems, today
+    from riskkit.load import load
+    from riskkit.cli.common import defer_problems, today
 
     loaded = load(workspace(ctx), today(as_of))
     defer_problems(ctx, loaded.errors)
@@ -35,8 +35,8 @@ def load_clean(ctx: click.Context, as_of: datetime.date | None):
 @as_of_option
 def init(directory: str, name: str | None, as_of) -> None:
     """Scaffold a workspace in DIRECTORY (default: here); never overwrites a file."""
-    from ..scaffold import scaffold
-    from .common import today
+    from riskkit.scaffold import scaffold
+    from riskkit.cli.common import today
 
     written = scaffold(directory, today(as_of), name)
     for path in written:
@@ -63,9 +63,9 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
     """
     import os
 
-    from ..validation import expand, filter_problems, validate as validate_all
-    from ..output import PROBLEM_FORMATS
-    from .common import today
+    from riskkit.validation import expand, filter_problems, validate as validate_all
+    from riskkit.present.formats import PROBLEM_FORMATS
+    from riskkit.cli.common import today
 
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
@@ -144,7 +144,7 @@ SORTS = {
 @click.pass_context
 def risks(ctx, level, owner, tag, status, above_appetite, sort, fmt, output, as_of) -> None:
     """The scored register: current and residual rating of every risk, highest first."""
-    from ..output import csv_table, markdown_table, table, to_json
+    from riskkit.present.formats import csv_table, markdown_table, table, to_json
 
     loaded = load_clean(ctx, as_of)
     ws = loaded.workspace
@@ -186,8 +186,8 @@ def risks(ctx, level, owner, tag, status, above_appetite, sort, fmt, output, as_
 @click.pass_context
 def matrix(ctx, residual: bool, fmt: str, output: str | None, as_of) -> None:
     """The heat map: how many risks sit in each cell of the matrix."""
-    from ..heatmap import heatmap, heatmap_svg, heatmap_text
-    from ..output import to_json
+    from riskkit.present.heatmap import heatmap, heatmap_svg, heatmap_text
+    from riskkit.present.formats import to_json
 
     loaded = load_clean(ctx, as_of)
     data = heatmap(loaded.workspace.matrix, loaded.risks, residual)
@@ -204,7 +204,7 @@ def matrix(ctx, residual: bool, fmt: str, output: str | None, as_of) -> None:
 @output_option
 def schema(name: str, output: str | None) -> None:
     """Print the JSON Schema of a file kind (for editors and other validators)."""
-    from ..schemacheck import schema_text
+    from riskkit.files.schemacheck import schema_text
 
     emit(schema_text(name), output)
 
@@ -228,9 +228,9 @@ def review(ctx, as_of, strict, kinds, fmt, output) -> None:
     """
     import os
 
-    from ..output import github_line, markdown_table, to_json
-    from ..review import KINDS, review as find, summary
-    from .common import today
+    from riskkit.present.formats import github_line, markdown_table, to_json
+    from riskkit.review.findings import KINDS, review as find, summary
+    from riskkit.cli.common import today
 
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
@@ -270,8 +270,8 @@ def review(ctx, as_of, strict, kinds, fmt, output) -> None:
 def report(ctx, output, as_of) -> None:
     """A self-contained HTML report: heat maps, the register, what needs attention,
     next quarter's drills, and each runbook's ETA against its risks' RTO."""
-    from ..report import render_report
-    from .common import today
+    from riskkit.present.report import render_report
+    from riskkit.cli.common import today
 
     loaded = load_clean(ctx, as_of)
     emit(render_report(loaded, today(as_of)), output)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from . import cli
-from .common import (as_of_option, emit, format_option, output_option, paper_option,
+from riskkit.cli.app import cli
+from riskkit.cli.common import (as_of_option, emit, format_option, output_option, paper_option,
                      parse_vars, today, with_vars, workspace)
 
 
@@ -21,17 +21,16 @@ def runbook() -> None:
 @click.pass_context
 def list_(ctx, fmt: str, output: str | None, as_of) -> None:
     """Every runbook: severity, steps, expected time to mitigate, linked risks."""
-    from .. import rules
-    from ..output import markdown_table, table, to_json
-    from ..showtext import minutes_text
-    from .register import load_clean
+    from riskkit.present.formats import markdown_table, table, to_json
+    from riskkit.present.showtext import minutes_text
+    from riskkit.cli.register import load_clean
 
     loaded = load_clean(ctx, as_of)
     items = []
     for rb in loaded.runbooks:
         items.append({"id": rb.id, "title": rb.title, "severity": rb.severity or None,
                       "owner": rb.owner or None, "steps": len(rb.steps),
-                      "eta_minutes": rules.eta_minutes(rb),
+                      "eta_minutes": rb.eta_minutes,
                       "risks": [r.id for r in loaded.risks_of(rb.id)], "file": rb.file})
     if fmt == "json":
         emit(to_json(items), output)
@@ -44,7 +43,7 @@ def list_(ctx, fmt: str, output: str | None, as_of) -> None:
 
 def load_one(ctx, runbook_id: str, as_of):
     """The workspace and one runbook with its linked risks; notes go to stderr."""
-    from ..incident import load_runbook_only
+    from riskkit.fastload import load_runbook_only
 
     ws = workspace(ctx)
     loaded = load_runbook_only(ws, runbook_id, today(as_of))
@@ -54,7 +53,7 @@ def load_one(ctx, runbook_id: str, as_of):
 
 
 def runbook_view(ctx, runbook_id: str, scenario: str | None, as_of) -> dict:
-    from ..plan import view
+    from riskkit.runbook.view import view
 
     ws, loaded, rb = load_one(ctx, runbook_id, as_of)
     return view(rb, ws.roles, loaded.risks, scenario, loaded.measured(rb.id))
@@ -74,8 +73,8 @@ scenario_option = click.option("--scenario", "-s", metavar="S",
 def show(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | None,
          as_of) -> None:
     """Stages, critical path, expected time to mitigate, roles and inputs of runbook ID."""
-    from ..output import to_json
-    from ..showtext import view_text
+    from riskkit.present.formats import to_json
+    from riskkit.present.showtext import view_text
 
     data = runbook_view(ctx, runbook_id, scenario, as_of)
     emit(to_json(data) if fmt == "json" else view_text(data), output)
@@ -95,7 +94,7 @@ def graph(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | No
     \b
     riskkit runbook graph db-failover | dot -Tsvg > db-failover.svg
     """
-    from ..diagram import to_dot, to_mermaid
+    from riskkit.present.diagram import to_dot, to_mermaid
 
     data = runbook_view(ctx, runbook_id, scenario, as_of)
     emit(to_dot(data) if fmt == "dot" else to_mermaid(data), output)
@@ -120,7 +119,7 @@ def render(ctx, runbook_id, variables, vars_file, scenario, fmt, output, as_of, 
     riskkit runbook render db-failover --var region=eu-west-1 --scenario host-lost
     riskkit runbook render db-failover --var region=eu-west-1 --format html -o plan.html
     """
-    from ..documents import plan_context, render_plan
+    from riskkit.present.documents import plan_context, render_plan
 
     ws, loaded, rb = load_one(ctx, runbook_id, as_of)
     given = parse_vars(variables, vars_file)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .plan import stage_kind
+from riskkit.runbook.view import stage_kind
 
 
 def minutes_text(value) -> str:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .register import Risk
-    from .runbooks import Runbook
-    from .workspace import Workspace
+    from riskkit.register.risk import Risk
+    from riskkit.workspace import Workspace
 
 
 def is_active(risk: Risk) -> bool:
@@ -32,17 +31,6 @@ def above_appetite(ws: Workspace, risk: Risk) -> bool:
 def needs_response(ws: Workspace, risk: Risk) -> bool:
     """Above the appetite and not accepted: it needs a treatment and a runbook."""
     return above_appetite(ws, risk) and risk.status != "accepted"
-
-
-def eta_minutes(runbook: Runbook) -> float:
-    """The expected time to mitigate: the critical path of the whole runbook."""
-    cached = runbook.__dict__.get("_eta")
-    if cached is None:
-        from . import graph
-
-        cached = graph.plan(runbook.nodes()).eta_minutes
-        object.__setattr__(runbook, "_eta", cached)
-    return cached
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .load import Loaded, _id_of
-from .problems import InputError, ProblemsFound, did_you_mean
-from .register import entries, load_risk, sort_key
-from .runbooks import Runbook, load_runbook
-from .workspace import Workspace
-from .yamlload import load_file
+from riskkit.load import Loaded, _id_of
+from riskkit.problems import InputError, ProblemsFound, did_you_mean
+from riskkit.register.risk import entries, load_risk, sort_key
+from riskkit.runbook.model import Runbook, load_runbook
+from riskkit.workspace import Workspace
+from riskkit.files.yamlload import load_file
 
 
 def _read(path: Path) -> bytes:
@@ -105,7 +105,7 @@ def _add_linked(loaded: Loaded, runbook: Runbook, paths: list[Path]) -> None:
 
 def _start_scan(ws: Workspace):
     """When a link index exists, start looking for the risk files changed since."""
-    from . import cache
+    from riskkit.files import cache
 
     if not cache.enabled():
         return None
@@ -121,7 +121,7 @@ def _linked_risk_files(ws: Workspace, runbook: Runbook, ids=None, scan=None) -> 
     parsed and checked, so a candidate too many costs time, never correctness. Without an
     index, every risk file whose text mentions an id involved.
     """
-    from . import cache
+    from riskkit.files import cache
 
     changed = cache.changed_files(scan)
     index = cache.read(ws.root, "links", {}, {}) if ids is None and changed is not None \
@@ -141,7 +141,7 @@ def _drills_of(loaded: Loaded, runbook: Runbook, as_of: dt.date) -> None:
     A broken drill file, or one dated after ``as_of``, is left out here; ``validate``
     reports it.
     """
-    from .drills import load_drill
+    from riskkit.drill.model import load_drill
 
     needle = runbook.id.encode("utf-8")
     for path in loaded.workspace.files("drills"):

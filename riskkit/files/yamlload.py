@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from .problems import Problem
+from riskkit.problems import Problem
 
 try:  # libyaml when present: the same nodes, parsed in C
     _Base = yaml.CSafeLoader

@@ -7,9 +7,10 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from . import rules, schemacheck
-from .problems import InputError, Problem, did_you_mean
-from .yamlload import Doc
+from riskkit.register import rules
+from riskkit.files import schemacheck
+from riskkit.problems import InputError, Problem, did_you_mean
+from riskkit.files.yamlload import Doc
 
 
 @dataclass(frozen=True)

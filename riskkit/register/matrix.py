@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .problems import Problem, did_you_mean
-from .yamlload import Doc
+from riskkit.problems import Problem, did_you_mean
+from riskkit.files.yamlload import Doc
 
 _LIKELIHOOD_5 = [
     ("rare", "Rare", "May happen only in exceptional circumstances (less than once in 10 years)"),

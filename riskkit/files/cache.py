@@ -19,7 +19,7 @@ import os
 import time
 from pathlib import Path
 
-from . import __version__
+from riskkit import __version__
 
 RACY_NS = 2_000_000_000
 FORMAT = 1
@@ -82,13 +82,15 @@ def stats(root: Path, folders=("risks", "runbooks", "drills"), extra=()) -> dict
 @functools.lru_cache(maxsize=None)
 def _own_files() -> tuple:
     """riskkit's code, templates and schemas: a change to any of them is a miss."""
-    package = Path(__file__).parent
+    package = Path(__file__).parent.parent
     own = []
-    for folder in (package, package / "cli", package / "templates"):
+    for folder in sorted({package, *(p.parent for p in package.rglob("*.py")),
+                          package / "present" / "templates"}):
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
             if entry.is_file():
                 st = entry.stat()
-                own.append((entry.name, st.st_size, st.st_mtime_ns))
+                own.append((str(folder.relative_to(package)), entry.name, st.st_size,
+                            st.st_mtime_ns))
     from importlib import resources
 
     for item in sorted(resources.files("riskkit.schemas").iterdir(), key=lambda p: p.name):
@@ -133,7 +135,7 @@ def write(root: Path, section: str, key: dict, files: dict, value) -> None:
     """Remember ``value``; failures (read-only home, full disk) are ignored."""
     if not enabled():
         return
-    from .fsutil import write_atomic
+    from riskkit.files.fsutil import write_atomic
 
     entry = {"format": FORMAT, "key": _key(key), "written_ns": time.time_ns(),
              "files": _digest(files), "value": value}

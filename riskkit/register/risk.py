@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from . import schemacheck
-from .matrix import Matrix, Rating
-from .problems import Problem, did_you_mean
-from .yamlload import Doc
+from riskkit.files import schemacheck
+from riskkit.register.matrix import Matrix, Rating
+from riskkit.problems import Problem, did_you_mean
+from riskkit.files.yamlload import Doc
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def _scale_hint(matrix: Matrix, axis: str, value) -> str:
     """A did-you-mean for a misspelt id on a scale (``possibel``, ``Very-High``)."""
     if not isinstance(value, str):
         return ""
-    from .yamlload import number_hint
+    from riskkit.files.yamlload import number_hint
 
     number = number_hint(value)  # a rank in another spelling: 03, 0x3
     if number:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
-from .diff import RISK_FIELDS
-from .gitio import Repo, snapshot
-from .register import entries, load_risk
-from .yamlload import load_bytes
-from .problems import ConfigError, InputError
+from riskkit.git.diff import RISK_FIELDS
+from riskkit.git.repo import Repo, snapshot
+from riskkit.register.risk import entries, load_risk
+from riskkit.files.yamlload import load_bytes
+from riskkit.problems import ConfigError, InputError
 
 
 def _state(risk) -> dict | None:
@@ -63,7 +63,7 @@ def history(ws_root, risk_id: str, since: str | None = None) -> dict:
     """Each commit where the risk's state changed, oldest first, with what changed."""
     repo = Repo(ws_root)
     try:
-        from .workspace import matrix_file, open_workspace
+        from riskkit.workspace import matrix_file, open_workspace
 
         matrix = matrix_file(open_workspace(ws_root).settings_doc.data)
         paths = ["risks", "riskkit.yaml"] + ([matrix] if matrix else [])

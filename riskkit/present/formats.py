@@ -9,7 +9,7 @@ import csv
 import io
 import json
 
-from .problems import Problem
+from riskkit.problems import Problem
 
 
 def to_json(data) -> str:

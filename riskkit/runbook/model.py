@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
-from . import graph
-from . import schemacheck
-from .problems import Problem, did_you_mean
-from .yamlload import Doc
+from riskkit.runbook import graph
+from riskkit.files import schemacheck
+from riskkit.problems import Problem, did_you_mean
+from riskkit.files.yamlload import Doc
 
 TEXT_FIELDS = ("title", "do", "run", "verify", "rollback")
 
@@ -76,6 +77,11 @@ class Runbook:
 
     def nodes(self) -> list[graph.Node]:
         return [s.node() for s in self.steps]
+
+    @functools.cached_property
+    def eta_minutes(self) -> float:
+        """The expected time to mitigate: the critical path of the whole runbook."""
+        return graph.plan(self.nodes()).eta_minutes
 
     def at(self, *path) -> tuple[int, int]:
         return self.doc.at(path) if self.doc else (1, 1)
@@ -233,7 +239,7 @@ def _check_inputs(doc: Doc, rb: str, inputs: dict) -> list[Problem]:
 def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
     """Text fields must parse as Jinja and use only declared inputs: a plan must never
     meet an unknown name in the middle of an incident."""
-    from .render import template_variables
+    from riskkit.runbook.text import template_variables
 
     declared = set(data.get("inputs", {}))
     fields = [(("title",), data["title"])]

@@ -6,12 +6,13 @@ import datetime as dt
 import re
 import textwrap
 
-from . import __version__
-from .drills import quarter_of
-from .gitinfo import file_version
-from .plan import stage_kind
-from .plan import view as runbook_view
-from .render import render_steps, render_template, resolve_inputs
+from riskkit import __version__
+from riskkit.drill.model import quarter_of
+from riskkit.git.info import file_version
+from riskkit.runbook.view import stage_kind
+from riskkit.runbook.view import view as runbook_view
+from riskkit.present.jinja import render_template
+from riskkit.runbook.render import render_steps, resolve_inputs
 
 PREFLIGHT = [
     "No live incident and no risky change under way (check the incident channel and the "

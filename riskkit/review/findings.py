@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import rules
-from .drills import last_drills
+from riskkit.register import rules
+from riskkit.drill.model import last_drills
 
 EXPIRING_DAYS = 30
 
@@ -110,7 +110,7 @@ def review(loaded, as_of: dt.date) -> list[Finding]:
                     f"{runbook.id} last drilled {previous.date.isoformat()}, "
                     f"{(as_of - previous.date).days - interval} days past its {interval}-day "
                     f"interval ({top.level.id} {top.id})")
-        for check in rules.rto_checks(rules.eta_minutes(runbook), risks):
+        for check in rules.rto_checks(runbook.eta_minutes, risks):
             if not check.within:
                 add("eta-above-rto", here, runbook.id, runbook.owner,
                     f"{runbook.id}: expected time to mitigate {check.eta_minutes:g} min is "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import __version__, rules
-from .drills import next_quarter, plan as drill_plan
-from .heatmap import heatmap, heatmap_svg
-from .render import render_template
-from .review import KINDS, review, summary
+from riskkit import __version__
+from riskkit.register import rules
+from riskkit.drill.model import next_quarter, plan as drill_plan
+from riskkit.present.heatmap import heatmap, heatmap_svg
+from riskkit.present.jinja import render_template
+from riskkit.review.findings import KINDS, review, summary
 
 
 def report_context(loaded, as_of: dt.date) -> dict:
@@ -23,7 +24,7 @@ def report_context(loaded, as_of: dt.date) -> dict:
               for lv in reversed(ws.matrix.levels)]
     runbooks = []
     for rb in loaded.runbooks:
-        eta = rules.eta_minutes(rb)
+        eta = rb.eta_minutes
         linked = loaded.risks_of(rb.id)
         runbooks.append({"id": rb.id, "title": rb.title, "severity": rb.severity,
                          "steps": len(rb.steps), "eta_minutes": eta,

@@ -8,12 +8,12 @@ import re
 
 import yaml
 
-from .drills import load_drill, parse_finding
-from .fsutil import write_atomic
-from .gitinfo import commit_on, file_version
-from .incident import load_runbook_only
-from .problems import InputError, ProblemsFound, did_you_mean
-from .yamlload import load_text
+from riskkit.drill.model import load_drill, parse_finding
+from riskkit.files.fsutil import write_atomic
+from riskkit.git.info import commit_on, file_version
+from riskkit.fastload import load_runbook_only
+from riskkit.problems import InputError, ProblemsFound, did_you_mean
+from riskkit.files.yamlload import load_text
 
 
 def _day(text: str) -> dt.date | None:

@@ -13,8 +13,8 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from .problems import Problem, did_you_mean
-from .yamlload import Doc
+from riskkit.problems import Problem, did_you_mean
+from riskkit.files.yamlload import Doc
 
 NAMES = ("risk", "runbook", "drill", "matrix", "settings")
 
@@ -48,7 +48,7 @@ def _pattern(validator, pattern, instance, schema):
     """``pattern`` as JSON Schema means it (ECMA-262): ``$`` is the end of the string."""
     import jsonschema
 
-    from .fastschema import python_pattern
+    from riskkit.files.fastschema import python_pattern
 
     if validator.is_type(instance, "string") and \
             not re.search(python_pattern(pattern), instance):
@@ -67,7 +67,7 @@ def validator(name: str):
 @lru_cache(maxsize=None)
 def fast(name: str):
     """The compiled yes/no check of schema ``name``, or None when it cannot be compiled."""
-    from .fastschema import Unsupported, compile_schema
+    from riskkit.files.fastschema import Unsupported, compile_schema
 
     try:
         return compile_schema(item_schema(name))
@@ -123,7 +123,7 @@ def check(name: str, doc: Doc, base: tuple = (), subject: str | None = None) -> 
 def _type_hint(types, instance, text: str | None) -> str | None:
     """How to write a value of the wrong type: YAML reads only plain decimal as a number
     and only true/false as a boolean; a number or boolean where text goes needs quotes."""
-    from .yamlload import type_hint
+    from riskkit.files.yamlload import type_hint
 
     types = [types] if isinstance(types, str) else list(types)
     if isinstance(instance, str):

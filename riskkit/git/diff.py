@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from . import rules
-from .gitio import WORKTREE, Repo, Snapshot, snapshot
+from riskkit.git.repo import WORKTREE, Repo, Snapshot, snapshot
 
 RISK_FIELDS = ("title", "owner", "status", "category", "treatment", "acceptance",
                "rto_minutes", "runbooks")
@@ -86,8 +85,8 @@ def compare_runbooks(old: Snapshot, new: Snapshot) -> dict:
             fields = [f for f in STEP_FIELDS if getattr(sa[sid], f) != getattr(sb[sid], f)]
             if fields:
                 steps_changed.append({"id": sid, "fields": fields})
-        eta_a = rules.eta_minutes(a)
-        eta_b = rules.eta_minutes(b)
+        eta_a = a.eta_minutes
+        eta_b = b.eta_minutes
         entry = {"id": rid, "title": b.title,
                  "steps_added": sorted(set(sb) - set(sa)),
                  "steps_removed": sorted(set(sa) - set(sb)),
@@ -100,7 +99,7 @@ def compare_runbooks(old: Snapshot, new: Snapshot) -> dict:
                 or eta_a != eta_b:
             changed.append(entry)
     return {"added": [{"id": i, "title": new.runbooks[i].title,
-                       "eta_minutes": rules.eta_minutes(new.runbooks[i])}
+                       "eta_minutes": new.runbooks[i].eta_minutes}
                       for i in added],
             "removed": [{"id": i, "title": old.runbooks[i].title} for i in removed],
             "changed": changed}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import difflib
 
-from . import graph, rules
-from .problems import InputError
-from .runbooks import Runbook
+from riskkit.runbook import graph
+from riskkit.register import rules
+from riskkit.problems import InputError
+from riskkit.runbook.model import Runbook
 
 
 def check_scenario(runbook: Runbook, scenario: str | None) -> None:

@@ -10,12 +10,12 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import schemacheck
-from .problems import ConfigError, InputError
-from .register import Risk, entries, load_risk
-from .runbooks import Runbook, load_runbook
-from .workspace import SETTINGS, Workspace, build_workspace
-from .yamlload import load_bytes
+from riskkit.files import schemacheck
+from riskkit.problems import ConfigError, InputError
+from riskkit.register.risk import Risk, entries, load_risk
+from riskkit.runbook.model import Runbook, load_runbook
+from riskkit.workspace import SETTINGS, Workspace, build_workspace
+from riskkit.files.yamlload import load_bytes
 
 WORKTREE = None  # the revision that means "the files on disk"
 
@@ -123,7 +123,7 @@ def snapshot(repo: Repo, commit: str | None, label: str, only_risk: str | None =
         def read(rel):
             path = root / rel
             return path.read_bytes() if path.is_file() else None
-        from .workspace import open_workspace
+        from riskkit.workspace import open_workspace
 
         ws = open_workspace(root)
         names = [ws.rel(p) for folder in ("risks", "runbooks") for p in ws.files(folder)]
@@ -132,7 +132,7 @@ def snapshot(repo: Repo, commit: str | None, label: str, only_risk: str | None =
             return repo.read(commit, rel)
         raw = read(SETTINGS)
         if raw is None:  # the register did not exist yet: everything since is new
-            from .workspace import open_workspace
+            from riskkit.workspace import open_workspace
 
             return Snapshot(label, open_workspace(root))
         doc, problems = load_bytes(raw, f"{label}:{SETTINGS}")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from . import rules
-from .matrix import Matrix
+from riskkit.register import rules
+from riskkit.register.matrix import Matrix
 
 
 def heatmap(matrix: Matrix, risks, residual: bool = False) -> dict:

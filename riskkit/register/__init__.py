@@ -1,0 +1,1 @@
+"""The risk register: the matrix and scoring, risks, and the rules every view asks (appetite, ETA against RTO, drill need)."""

@@ -1,0 +1,1 @@
+"""What needs attention: the review findings."""

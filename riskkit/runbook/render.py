@@ -1,0 +1,197 @@
+"""Rendering runbook text over the incident's inputs: resolving inputs (defaults, choices,
+patterns) and filling in every step, in Jinja's sandbox with undefined names as errors."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from riskkit.problems import InputError, Problem, ProblemsFound
+from riskkit.runbook.model import TEXT_FIELDS, Runbook
+from riskkit.runbook.text import sandbox as _sandbox, template_variables
+
+
+def resolve_inputs(runbook: Runbook, given: dict[str, str], partial: bool = False,
+                   doing: str = "render") -> dict[str, object]:
+    """The inputs' values: given ones checked, defaults filled in (defaults may use other
+    inputs). Raises InputError listing every missing, unknown or invalid value.
+
+    With ``partial`` (drill checklists) a missing input is no error: it is left out, and so
+    is a default that uses it, for the room to fill in; unknown and invalid values still are.
+    """
+    from jinja2 import UndefinedError
+
+    errors: list[str] = []
+    declared = {i.name: i for i in runbook.inputs}
+    for name in given:
+        if name not in declared:
+            match = difflib.get_close_matches(name, list(declared), n=1)
+            hint = f" (did you mean '{match[0]}'?)" if match else ""
+            known = ", ".join(declared) or "it takes none"
+            errors.append(f"unknown input '{name}'{hint}; {runbook.id} takes: {known}")
+    values: dict[str, object] = {n: v for n, v in given.items() if n in declared}
+    pending = [i for i in runbook.inputs if i.name not in values]
+    missing: set[str] = set()  # required inputs with no value and no default
+    env = _sandbox()
+    while pending:  # defaults may refer to other inputs, in any order
+        progress = False
+        for spec in list(pending):
+            if spec.default is None:
+                pending.remove(spec)
+                if spec.required:
+                    missing.add(spec.name)
+                    what = f" ({spec.description})" if spec.description else ""
+                    if not partial:
+                        errors.append(f"missing required input '{spec.name}'{what}: "
+                                      f"pass --var {spec.name}=VALUE")
+                progress = True
+                continue
+            if not isinstance(spec.default, str) or "{{" not in spec.default:
+                values[spec.name] = spec.default
+                pending.remove(spec)
+                progress = True
+                continue
+            try:
+                values[spec.name] = env.from_string(spec.default).render(values)
+                pending.remove(spec)
+                progress = True
+            except UndefinedError:
+                continue
+            except Exception as exc:  # e.g. arithmetic on a text value
+                pending.remove(spec)
+                progress = True
+                errors.append(f"input '{spec.name}': its default {spec.default!r} cannot be "
+                              f"worked out: {exc}")
+        if not progress:
+            if not partial:
+                errors += _unresolved_defaults(pending, missing)
+            break
+    for spec in runbook.inputs:
+        if spec.name not in values or spec.name not in given:
+            continue
+        value = values[spec.name]
+        if not isinstance(value, (str, int, float, bool)):
+            errors.append(f"input '{spec.name}': expected a single value, got "
+                          f"{type(value).__name__}")
+            continue
+        if spec.required and str(value).strip() == "":
+            errors.append(f"input '{spec.name}' is required and was given empty")
+            continue
+        if spec.choices and str(value) not in [str(c) for c in spec.choices]:
+            errors.append(f"input '{spec.name}': {value!r} is not one of: "
+                          f"{', '.join(map(str, spec.choices))}")
+        if spec.pattern and not re.fullmatch(spec.pattern, str(value)):
+            errors.append(f"input '{spec.name}': {value!r} does not match {spec.pattern}")
+    for spec in runbook.inputs:  # computed defaults must satisfy the same rules
+        if spec.name in values and spec.name not in given and spec.pattern \
+                and not re.fullmatch(spec.pattern, str(values[spec.name])):
+            errors.append(f"input '{spec.name}': default {values[spec.name]!r} does not match "
+                          f"{spec.pattern}")
+    if errors:
+        printed = "no plan was printed" if doing == "render" else "nothing was printed"
+        raise InputError(f"cannot {doing} {runbook.id}; {printed}:\n  " + "\n  ".join(errors))
+    return values
+
+
+def _unresolved_defaults(pending: list, missing: set[str]) -> list[str]:
+    """Why the defaults still pending have no value. A default that waits (perhaps through
+    another default) on a missing required input is left unsaid: naming that input is the
+    whole fix, and saying more buries it."""
+    blocked = set(missing)
+    changed = True
+    while changed:
+        changed = False
+        for spec in pending:
+            if spec.name not in blocked and template_variables(spec.default)[0] & blocked:
+                blocked.add(spec.name)
+                changed = True
+    return [f"input '{spec.name}': its default {spec.default!r} uses an input that has no value"
+            for spec in pending if spec.name not in blocked]
+
+
+def render_steps(runbook: Runbook, view: dict, values: dict, placeholders: bool = False) -> None:
+    """Render the text fields of ``view`` (title, steps) over ``values``, in place.
+
+    Problems point at the runbook line of the field; a sandbox escape is refused.
+    """
+    from jinja2 import ChainableUndefined, TemplateError
+    from jinja2.exceptions import SecurityError
+
+    undefined = None
+    if placeholders:
+        class Hole(ChainableUndefined):
+            """For checklists: an input with no value prints as ``{name}`` for the room.
+
+            The sandbox answers a refused attribute with an undefined too, one that carries
+            SecurityError; that one must still raise, not print as a blank to fill in.
+            """
+            __slots__ = ()
+
+            def _refused(self) -> bool:
+                return issubclass(self._undefined_exception, SecurityError)
+
+            def __str__(self):
+                if self._refused():
+                    self._fail_with_undefined_error()
+                return f"{{{self._undefined_name or '?'}}}"
+
+            def __getattr__(self, name):
+                # dunder probes stay AttributeError; the sandbox then tries [name] below
+                if self._refused() and not (name[:2] == "__" and name[-2:] == "__"):
+                    self._fail_with_undefined_error()
+                return super().__getattr__(name)
+
+            def __getitem__(self, key):
+                if self._refused():
+                    self._fail_with_undefined_error()
+                return super().__getitem__(key)
+
+            def __iter__(self):
+                if self._refused():
+                    self._fail_with_undefined_error()
+                return super().__iter__()
+
+            def __bool__(self):
+                if self._refused():
+                    self._fail_with_undefined_error()
+                return super().__bool__()
+
+        undefined = Hole
+    env = _sandbox(undefined=undefined)
+    problems: list[Problem] = []
+    index = {s.id: i for i, s in enumerate(runbook.steps)}
+
+    def render(text: str, path: tuple) -> str:
+        if not text or ("{" not in text):
+            return text
+        line, col = runbook.at(*path)
+        try:
+            return env.from_string(text).render(values)
+        except SecurityError as exc:
+            problems.append(Problem(runbook.file, line, col, "T003",
+                                    f"{runbook.id}: refused by the template sandbox: {exc}"))
+        except TemplateError as exc:
+            problems.append(Problem(runbook.file, line, col, "T001",
+                                    f"{runbook.id}: {field_name(path)}: {exc}"))
+        except Exception as exc:  # arithmetic on text, division by zero: the user's text
+            problems.append(Problem(runbook.file, line, col, "T001",
+                                    f"{runbook.id}: {field_name(path)}: cannot be rendered: "
+                                    f"{type(exc).__name__}: {exc}"))
+        return text
+
+    view["title"] = render(view["title"], ("title",))
+    view["summary"] = render(view["summary"], ("summary",))
+    for key in ("triggers", "exit_criteria"):
+        view[key] = [render(text, (key, i)) for i, text in enumerate(view[key])]
+    for key in ("channel", "notes"):
+        if view["comms"].get(key):
+            view["comms"][key] = render(view["comms"][key], ("comms", key))
+    for step in view["steps"]:
+        for field in TEXT_FIELDS:
+            step[field] = render(step[field], ("steps", index[step["id"]], field))
+    if problems:
+        raise ProblemsFound(problems)
+
+
+def field_name(path: tuple) -> str:
+    return ".".join(str(p) for p in path)

@@ -1,0 +1,64 @@
+"""Runbook text as templates: Jinja's sandbox, and which inputs a text uses (or why it
+cannot be used), answered without rendering anything."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+
+@functools.lru_cache(maxsize=None)
+def _text_env():
+    return sandbox()
+
+
+_SIMPLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def sandbox(undefined=None, autoescape=False, loader=None):
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(
+        undefined=undefined or StrictUndefined, autoescape=autoescape, loader=loader,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def template_variables(text: str) -> tuple[set[str], str | None, int | None]:
+    """The names a runbook text uses, or the reason it cannot be used.
+
+    Runbook text may only print its inputs: a syntax error, a private attribute
+    (``__class__``), the ``attr`` filter or a template built-in (``cycler``) is refused
+    here, at validate time, rather than by the sandbox in the middle of an incident.
+    """
+    if "{%" not in text and "{#" not in text:
+        stripped = _SIMPLE.sub("", text)
+        if "{{" not in stripped and "}}" not in stripped:  # only {{ name }}: no parser needed
+            return set(_SIMPLE.findall(text)), None, None
+    from jinja2 import TemplateSyntaxError, meta, nodes
+
+    env = _text_env()
+    try:
+        tree = env.parse(text)
+    except TemplateSyntaxError as exc:
+        return set(), f"template syntax error on line {exc.lineno} of the text: {exc.message}", \
+            exc.lineno
+    refused = "refused by the template sandbox: "  # the words render-time refusals use
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)):
+        if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            return set(), f"{refused}'.{node.attr}' reaches into Python internals", node.lineno
+        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) \
+                and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
+            return set(), f"{refused}'[{node.arg.value!r}]' reaches into Python internals", \
+                node.lineno
+        if isinstance(node, nodes.Filter) and node.name == "attr":
+            return set(), f"{refused}the 'attr' filter can reach into Python internals", \
+                node.lineno
+        if isinstance(node, nodes.Name) and node.name in env.globals:
+            return set(), (f"{refused}'{node.name}' is a template built-in; runbook text "
+                           "may only use its inputs"), node.lineno
+    try:  # compiling checks filters and tests exist
+        return meta.find_undeclared_variables(tree), None, None
+    except TemplateSyntaxError as exc:
+        return set(), f"template error on line {exc.lineno} of the text: {exc.message}", \
+            exc.lineno
