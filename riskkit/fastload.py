@@ -122,14 +122,15 @@ def _linked_risk_files(ws: Workspace, runbook: Runbook, ids=None, scan=None) -> 
     index, every risk file whose text mentions an id involved.
     """
     from riskkit.files import cache
+    from riskkit.files import walk  # find's answer, read by the walker's rules
 
     changed = cache.changed_files(scan)
     index = cache.read(ws.root, "links", {}, {}) if ids is None and changed is not None \
         else None
     if index is not None:
         rels = set(index["by_runbook"].get(runbook.id, [])) | set(changed)
-        return [ws.root / rel for rel in sorted(rels) if (ws.root / rel).is_file()
-                and rel.lower().endswith((".yaml", ".yml"))]
+        return [ws.root / rel for rel in sorted(rels) if walk.wanted(rel)
+                and (ws.root / rel).is_file()]
     ids = ids if ids is not None else list(runbook.risks) + [runbook.id]
     wanted = [i.encode("utf-8") for i in ids]
     return [p for p in ws.files("risks") if any(w in _read(p) for w in wanted)]

@@ -122,8 +122,11 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
 
     loaded = Loaded(ws)
     loaded.problems += ws.warnings  # riskkit.yaml's (its errors stop everything earlier)
-    files = {"risk": ws.files("risks"), "runbook": ws.files("runbooks"),
-             "drill": ws.files("drills")}
+    walks = {"risk": ws.walk("risks"), "runbook": ws.walk("runbooks"),
+             "drill": ws.walk("drills")}
+    files = {kind: [Path(p) for p in found.files] for kind, found in walks.items()}
+    for found in walks.values():  # a folder that cannot be read hides what it holds
+        loaded.problems += found.problems(ws.rel)
     seen = {p.resolve() for group in files.values() for p in group} if extra else set()
     for path in extra:
         if path.resolve() not in seen:
@@ -325,4 +328,4 @@ def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
                 loaded.problems.append(Problem(
                     runbook.file, line, col, "W006",
                     f"{runbook.id}: expected time to mitigate {check.eta_minutes:g} min is "
-                    f"above the RTO of {check.risk} ({check.rto_minutes} min)", "warning"))
+                    f"above the RTO of {check.risk} ({check.rto_minutes} min)"))

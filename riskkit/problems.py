@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from riskkit.codes import Severity, severity_of
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One problem at ``path:line:col``; sorts by place, then code."""
+    """One problem at ``path:line:col``; sorts by place, then code.
+
+    ``severity`` is the one registered for ``code`` (see :mod:`riskkit.codes`) unless
+    given; a string ("warning", from a cache entry) becomes a :class:`Severity`.
+    """
 
     path: str
     line: int
     col: int
     code: str
     message: str
-    severity: str = field(default="error", compare=False)
+    # None only until __post_init__ has looked the code up: always a Severity after.
+    severity: Severity = field(default=None, compare=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if type(self.severity) is not Severity:
+            severity = severity_of(self.code) if self.severity is None else \
+                Severity(self.severity)
+            object.__setattr__(self, "severity", severity)
 
     def format(self) -> str:
         """One line, always: a newline in a message (from a key, say) is shown escaped."""
@@ -27,13 +40,13 @@ class Problem:
             "line": self.line,
             "col": self.col,
             "code": self.code,
-            "severity": self.severity,
+            "severity": self.severity.value,
             "message": self.message,
         }
 
     @property
     def is_error(self) -> bool:
-        return self.severity == "error"
+        return self.severity is Severity.ERROR
 
 
 class RiskkitError(Exception):
@@ -66,6 +79,15 @@ class InputError(RiskkitError):
     """A value the user gave on the command line is wrong (exit 1): unknown id, bad variable."""
 
     exit_code = 1
+
+
+def field_path(path) -> str:
+    """The one notation for a place in a document shown to users:
+    ``('controls', 1, 'kind')`` -> ``controls[1].kind``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "document"
 
 
 def did_you_mean(word: str, options) -> str:

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from riskkit.files.walk import Walk, walk
 from riskkit.problems import Problem
 from riskkit.workspace import Workspace, matrix_file
 
@@ -52,13 +53,17 @@ def filter_problems(problems: list[Problem], ws: Workspace, paths: list[str]) ->
     return [p for p in problems if inside(p.path)]
 
 
-def expand(paths: list[str]) -> list[Path]:
-    """The YAML files named by ``paths`` (folders are walked)."""
-    out = []
+def expand(paths: list[str]) -> Walk:
+    """The YAML files named by ``paths``, in the order given: a folder is walked by the
+    one walker's rules (``riskkit.files.walk``), a file is taken as named, even hidden.
+    The folders that cannot be read come with them, for the caller to report."""
+    files: list[str] = []
+    unreadable: list[tuple[str, str]] = []
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir() and not path.is_symlink():
-            out += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+        if os.path.isdir(raw):
+            found = walk(raw)
+            files += found.files
+            unreadable += found.unreadable
         else:
-            out.append(path)
-    return [p for p in out if os.path.basename(p) != "riskkit.yaml"]
+            files.append(raw)
+    return Walk([p for p in files if os.path.basename(p) != "riskkit.yaml"], unreadable)

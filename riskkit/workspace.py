@@ -9,6 +9,7 @@ from pathlib import Path
 from riskkit.register import matrix as matrix_mod
 from riskkit.files import schemacheck
 from riskkit.problems import ConfigError, Problem, did_you_mean
+from riskkit.files.walk import Walk, walk
 from riskkit.files.yamlload import Doc, load_bytes, load_file
 
 SETTINGS = "riskkit.yaml"
@@ -50,29 +51,14 @@ class Workspace:
         except ValueError:
             return text
 
+    def walk(self, folder: str) -> Walk:
+        """The YAML files of ``folder`` and the folders under it that cannot be read,
+        by the one walker's rules (``riskkit.files.walk``)."""
+        return walk(os.path.join(self.root, folder))
+
     def files(self, folder: str) -> list[Path]:
         """The YAML files of ``folder`` (recursively), sorted so output is stable."""
-        found: list[str] = []
-        stack = [os.path.join(self.root, folder)]
-        visited: set[str] = set()
-        while stack:  # os.scandir: one system call a folder, no per-file stat
-            current = stack.pop()
-            real = os.path.realpath(current)
-            if real in visited:  # a linked folder seen already: no loops
-                continue
-            visited.add(real)
-            try:
-                entries = list(os.scandir(current))
-            except (FileNotFoundError, NotADirectoryError, PermissionError):
-                continue
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.name.lower().endswith((".yaml", ".yml")):  # a folder so named too
-                    found.append(entry.path)
-                elif entry.is_dir():
-                    stack.append(entry.path)
-        return [Path(p) for p in sorted(found)]
+        return [Path(p) for p in self.walk(folder).files]
 
 
 def find_root(start: str | os.PathLike | None = None) -> Path:
@@ -83,6 +69,18 @@ def find_root(start: str | os.PathLike | None = None) -> Path:
             return folder
     raise ConfigError(f"no {SETTINGS} in {here} or any parent folder "
                       "(run 'riskkit init' to create a workspace, or use -C DIR)")
+
+
+def repo_path(ws: Workspace, path: str) -> str:
+    """``path`` (relative to the workspace) as seen from the top of its git repository,
+    which is what CI annotations need when the register lives in a subfolder."""
+    top = ws.root
+    while not (top / ".git").exists():
+        if top.parent == top:
+            return path
+        top = top.parent
+    prefix = os.path.relpath(ws.root, top)
+    return path if prefix == "." else f"{prefix}/{path}".replace(os.sep, "/")
 
 
 def open_workspace(start: str | os.PathLike | None = None) -> Workspace:
@@ -176,10 +174,7 @@ def _matrix(doc: Doc, read) -> tuple[matrix_mod.Matrix | None, list[Problem]]:
             return None, problems
         return matrix_mod.build(mdoc.data, mdoc, (), Path(spec).stem)
     presets = ", ".join(matrix_mod.PRESETS)
-    import difflib
-
-    hint = difflib.get_close_matches(spec, list(matrix_mod.PRESETS), n=1)
-    suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
+    suffix = did_you_mean(spec, matrix_mod.PRESETS)
     return None, [doc.problem(("matrix",), "M001",
                               f"unknown matrix preset '{spec}'{suffix}; presets: {presets}, "
                               "or a path to a matrix file")]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -52,16 +54,20 @@ def pytest_addoption(parser):
                      help="Rewrite the golden files from the current output.")
 
 
-@pytest.fixture
-def run():
-    """Run riskkit in-process: ``run("-C", dir, "validate")`` -> click Result.
+def invoke(*args, input=None, env=None):
+    """Run riskkit in-process: ``invoke("-C", dir, "validate")`` -> click Result.
 
     ``catch_exceptions=False`` so a crash fails the test instead of passing as exit 1.
     """
-    def invoke(*args, input=None, env=None):
-        runner = CliRunner()
-        return runner.invoke(cli, [str(a) for a in args], input=input, env=env,
-                             catch_exceptions=False)
+    runner = CliRunner()
+    return runner.invoke(cli, [str(a) for a in args], input=input, env=env,
+                         catch_exceptions=False)
+
+
+@pytest.fixture
+def run():
+    """``invoke`` for a test, inside its own cache folder and far clock (the fixtures
+    above); module-scoped fixtures call ``invoke`` with RISKKIT_NO_CACHE and --as-of."""
     return invoke
 
 
@@ -85,17 +91,59 @@ def make_ws(tmp_path):
     return build
 
 
+VERSION_MARK = "{riskkit-version}"
+
+
+def without_version(text: str) -> str:
+    """``text`` with the running riskkit version replaced by a placeholder.
+
+    Rendered documents say which riskkit made them; the golden files hold the placeholder
+    there, so a release (a new ``version``) does not rewrite them all."""
+    import riskkit
+
+    version = re.escape(riskkit.__version__)
+    return re.sub(rf"(?<![\w.]){version}(?![\w.])", VERSION_MARK, text)
+
+
 @pytest.fixture
 def golden(request):
-    """Compare text with ``tests/golden/NAME``; ``pytest --update-golden`` rewrites it."""
+    """Compare text with ``tests/golden/NAME``, the riskkit version in both read as a
+    placeholder; ``pytest --update-golden`` rewrites the file."""
     update = request.config.getoption("--update-golden")
 
     def check(name: str, text: str) -> None:
         path = GOLDEN / name
+        text = without_version(text)
         if update or not path.exists():
             if not update:
                 pytest.fail(f"golden file {name} is missing; run pytest --update-golden")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
-        assert text == path.read_text(), f"output differs from golden file {name}"
+        assert text == without_version(path.read_text()), \
+            f"output differs from golden file {name}"
     return check
+
+
+@pytest.fixture
+def riskkit_version(monkeypatch):
+    """``riskkit_version("9.9.9")``: riskkit says it is that version until the test ends,
+    wherever it reads its version from (modules that imported ``__version__`` too)."""
+    def set_version(version: str) -> None:
+        import riskkit
+
+        running = riskkit.__version__
+        for name, module in list(sys.modules.items()):
+            if (name == "riskkit" or name.startswith("riskkit.")) \
+                    and getattr(module, "__version__", None) == running:
+                monkeypatch.setattr(module, "__version__", version)
+    return set_version
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """One headless Chromium for the session's printing and screenshots (see browser.py)."""
+    from browser import Browser, needed_tools
+
+    started = Browser(needed_tools()["chromium"], tmp_path_factory.mktemp("chromium"))
+    yield started
+    started.close()

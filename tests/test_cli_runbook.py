@@ -413,6 +413,7 @@ def test_generator_is_what_it_says():
                            ("d", ["b", "c"], 2)]) == (3, 17)
 
 
+@pytest.mark.slow  # a 2000-step graph through every view
 def test_two_thousand_step_runbook(run, make_ws):
     text, steps = generate_runbook(2000)
     ws = make_ws({"runbooks/big.yaml": text})

@@ -394,6 +394,7 @@ def test_random_dags_have_no_cycles(graph):
     assert cycles(graph) == []
 
 
+@pytest.mark.slow  # over a second of examples
 @PROPS
 @given(dags(scenarios=True), st.sampled_from(["x", "y", "z"]))
 def test_prune_keeps_exactly_the_order_among_kept_steps(graph, scenario):
@@ -408,6 +409,7 @@ def test_prune_keeps_exactly_the_order_among_kept_steps(graph, scenario):
     assert cycles(pruned) == []
 
 
+@pytest.mark.slow  # over a second of examples
 @PROPS
 @given(dags(scenarios=True), st.sampled_from(["x", "y", "z"]))
 def test_pruned_eta_never_exceeds_the_original(graph, scenario):
@@ -416,6 +418,7 @@ def test_pruned_eta_never_exceeds_the_original(graph, scenario):
     assert plan(pruned).eta_minutes == brute_force_longest(pruned)
 
 
+@pytest.mark.slow  # over a second of examples
 @PROPS
 @given(dags(scenarios=True), st.sampled_from(["x", "y", "z"]))
 def test_pruned_steps_keep_their_minutes_and_when(graph, scenario):

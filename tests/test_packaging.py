@@ -1,7 +1,8 @@
 """The real installed wheel, in a fresh virtual environment, away from the source tree.
 
 Building and installing take a while and need the package index for the dependencies;
-they run once for the module.
+they run once for the module, and the tests that use them are marked ``slow``. The import
+cost tests at the end are quick and run in the inner loop too.
 """
 
 from __future__ import annotations
@@ -63,12 +64,19 @@ def wheel(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory, wheel) -> Path:
+    """A fresh virtual environment with the wheel and its dependencies installed (by this
+    pip, pointed at the new environment: seeding the environment with a pip of its own
+    would take longer than the install)."""
     root = tmp_path_factory.mktemp("venv") / "v"
-    proc = _sh([sys.executable, "-m", "venv", root])
+    proc = _sh([sys.executable, "-m", "venv", "--without-pip", root])
     assert proc.returncode == 0, proc.stderr
-    proc = _sh([root / BIN / "python", "-m", "pip", "install", wheel])
+    proc = _sh([sys.executable, "-m", "pip", "--python", root / BIN / "python", "install",
+                wheel])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return root
+
+
+slow = pytest.mark.slow  # a wheel build and an install
 
 
 @pytest.fixture
@@ -78,6 +86,7 @@ def elsewhere(tmp_path) -> Path:
     return folder
 
 
+@slow
 def test_wheel_carries_the_schemas_and_the_entry_point(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
@@ -91,6 +100,7 @@ def test_wheel_carries_the_schemas_and_the_entry_point(wheel):
         assert not any(n.startswith(("tests/", "risks/")) for n in names)
 
 
+@slow
 def test_installed_package_is_not_the_source_tree(venv, elsewhere):
     proc = _sh([venv / BIN / "python", "-c", "import riskkit; print(riskkit.__file__)"],
                cwd=elsewhere)
@@ -100,6 +110,7 @@ def test_installed_package_is_not_the_source_tree(venv, elsewhere):
     assert not where.is_relative_to(REPO)
 
 
+@slow
 def test_installed_riskkit_validates_a_workspace(venv, tmp_path, elsewhere):
     ws = tmp_path / "ws"
     (ws / "risks").mkdir(parents=True)
@@ -116,6 +127,7 @@ def test_installed_riskkit_validates_a_workspace(venv, tmp_path, elsewhere):
     assert [(r["id"], r["score"]) for r in json.loads(proc.stdout)] == [("RSK-001", 15)]
 
 
+@slow
 def test_installed_riskkit_reports_problems(venv, tmp_path, elsewhere):
     ws = tmp_path / "ws"
     (ws / "risks").mkdir(parents=True)
@@ -127,6 +139,7 @@ def test_installed_riskkit_reports_problems(venv, tmp_path, elsewhere):
     assert "1-5 or very-low..very-high" in proc.stdout
 
 
+@slow
 @pytest.mark.parametrize("name", ["risk", "settings", "matrix"])
 def test_installed_riskkit_prints_schemas(venv, elsewhere, name):
     proc = _sh([venv / BIN / "riskkit", "schema", name], cwd=elsewhere)
@@ -136,6 +149,7 @@ def test_installed_riskkit_prints_schemas(venv, elsewhere, name):
     assert data == json.loads((REPO / "schemas" / f"{name}.schema.json").read_text())
 
 
+@slow
 def test_installed_riskkit_version(venv, elsewhere):
     proc = _sh([venv / BIN / "riskkit", "--version"], cwd=elsewhere)
     assert proc.returncode == 0
@@ -144,6 +158,7 @@ def test_installed_riskkit_version(venv, elsewhere):
     assert meta.stdout.strip() and meta.stdout.strip() in proc.stdout
 
 
+@slow
 def test_installed_riskkit_init(venv, tmp_path, elsewhere):
     target = tmp_path / "fresh"
     proc = _sh([venv / BIN / "riskkit", "init", target], cwd=elsewhere)

@@ -1,9 +1,10 @@
 """The pre-commit hook, run by the real ``pre-commit`` tool.
 
-``pre-commit try-repo`` installs riskkit from a git repository holding this project's
-files (with its ``.pre-commit-hooks.yaml``) into pre-commit's own environment, as a user's
-``.pre-commit-config.yaml`` entry would, and runs the ``riskkit-validate`` hook on a
-temporary repository with a register in it.
+Each user repository below has a ``.pre-commit-config.yaml`` naming, as ``repo`` and
+``rev``, a git repository holding this project's files (with its ``.pre-commit-hooks.yaml``);
+``pre-commit run`` installs riskkit from it into pre-commit's own environment and runs the
+``riskkit-validate`` hook on the user's register. pre-commit keeps that environment in
+PRE_COMMIT_HOME, shared by the module: riskkit is installed once, by ``installed_hook``.
 """
 
 from __future__ import annotations
@@ -58,9 +59,17 @@ def hook_repo(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def pre_commit_home(tmp_path_factory) -> Path:
-    """pre-commit's cache, shared by this module's tests so riskkit is installed once."""
-    return tmp_path_factory.mktemp("pre-commit-home")
+def installed_hook(tmp_path_factory, hook_repo) -> tuple[str, Path]:
+    """The config entry for the hook, and pre-commit's cache (PRE_COMMIT_HOME) with riskkit
+    installed in it once for the module's tests."""
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, env=env(), check=True,
+                         capture_output=True, text=True).stdout.strip()
+    config = CONFIG.format(repo=hook_repo, rev=rev)
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    repo = user_repo(tmp_path_factory.mktemp("install") / "user", VALID, config)
+    done = pre_commit(home, repo, "install-hooks")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return config, home
 
 
 SETTINGS = """\
@@ -91,6 +100,14 @@ likelihood: 9
 impact: 3
 """
 
+CONFIG = """\
+repos:
+  - repo: {repo}
+    rev: {rev}
+    hooks:
+      - id: riskkit-validate
+"""
+
 RUNBOOK = """\
 id: db-failover
 title: Fail over the primary database
@@ -102,11 +119,12 @@ steps:
 """
 
 
-def user_repo(root: Path, files: dict[str, str]) -> Path:
-    """A user's repository with a register in it, every file staged."""
+def user_repo(root: Path, files: dict[str, str], config: str) -> Path:
+    """A user's repository with a register and the pre-commit config in it, every file
+    staged."""
     root.mkdir()
     git(root, "init", "-q")
-    for rel, text in files.items():
+    for rel, text in {**files, ".pre-commit-config.yaml": config}.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
@@ -114,11 +132,16 @@ def user_repo(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def try_repo(hook_repo: Path, home: Path, cwd: Path, *args: str):
-    return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), HOOK_ID, *args],
-        cwd=cwd, env=env(PRE_COMMIT_HOME=str(home)), capture_output=True, text=True,
-        timeout=600)  # the first run builds pre-commit's environment for riskkit
+def pre_commit(home: Path, cwd: Path, *args: str):
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, check=False,
+                          env=env(PRE_COMMIT_HOME=str(home)), capture_output=True, text=True,
+                          timeout=600)  # installing builds pre-commit's environment for riskkit
+
+
+def run_hook(installed_hook, root: Path, files: dict[str, str], *args: str):
+    """``pre-commit run ARGS`` in a new user repository holding ``files``."""
+    config, home = installed_hook
+    return pre_commit(home, user_repo(root, files, config), "run", *args)
 
 
 def hook_line(output: str) -> str:
@@ -126,6 +149,8 @@ def hook_line(output: str) -> str:
     assert len(lines) == 1, output
     return lines[0]
 
+
+slow = pytest.mark.slow  # the real pre-commit, installing riskkit
 
 VALID = {"riskkit.yaml": SETTINGS, "risks/RSK-1.yaml": GOOD_RISK,
          "runbooks/db-failover.yaml": RUNBOOK, "README.md": "A service.\n"}
@@ -138,16 +163,17 @@ def test_the_hook_is_declared():
     assert hook["entry"].split()[:2] == ["riskkit", "validate"]
 
 
-def test_hook_passes_on_a_valid_workspace(hook_repo, pre_commit_home, tmp_path):
-    repo = user_repo(tmp_path / "user", VALID)
-    done = try_repo(hook_repo, pre_commit_home, repo, "--all-files")
+@slow
+def test_hook_passes_on_a_valid_workspace(installed_hook, tmp_path):
+    done = run_hook(installed_hook, tmp_path / "user", VALID, "--all-files")
     assert done.returncode == 0, done.stdout + done.stderr
     assert hook_line(done.stdout).endswith("Passed"), done.stdout
 
 
-def test_hook_fails_on_an_invalid_risk(hook_repo, pre_commit_home, tmp_path):
-    repo = user_repo(tmp_path / "user", {**VALID, "risks/RSK-2.yaml": BAD_RISK})
-    done = try_repo(hook_repo, pre_commit_home, repo, "--all-files")
+@slow
+def test_hook_fails_on_an_invalid_risk(installed_hook, tmp_path):
+    done = run_hook(installed_hook, tmp_path / "user", {**VALID, "risks/RSK-2.yaml": BAD_RISK},
+                    "--all-files")
     assert done.returncode == 1, done.stdout + done.stderr
     assert hook_line(done.stdout).endswith("Failed"), done.stdout
     # riskkit's own report, pointing at the offending line of the file.
@@ -155,37 +181,40 @@ def test_hook_fails_on_an_invalid_risk(hook_repo, pre_commit_home, tmp_path):
     assert "exit code: 1" in done.stdout
 
 
-def test_hook_fails_on_a_broken_runbook(hook_repo, pre_commit_home, tmp_path):
+@slow
+def test_hook_fails_on_a_broken_runbook(installed_hook, tmp_path):
     broken = RUNBOOK.replace("needs: [declare]", "needs: [declair]")
-    repo = user_repo(tmp_path / "user", {**VALID, "runbooks/db-failover.yaml": broken})
-    done = try_repo(hook_repo, pre_commit_home, repo, "--all-files")
+    done = run_hook(installed_hook, tmp_path / "user",
+                    {**VALID, "runbooks/db-failover.yaml": broken}, "--all-files")
     assert done.returncode == 1, done.stdout + done.stderr
     assert hook_line(done.stdout).endswith("Failed"), done.stdout
     assert "runbooks/db-failover.yaml:" in done.stdout
     assert "declair" in done.stdout
 
 
-def test_hook_fails_when_only_the_settings_changed(hook_repo, pre_commit_home, tmp_path):
-    repo = user_repo(tmp_path / "user", {**VALID,
-                                         "riskkit.yaml": SETTINGS.replace("5x5", "5x6")})
-    done = try_repo(hook_repo, pre_commit_home, repo, "--files", "riskkit.yaml")
+@slow
+def test_hook_fails_when_only_the_settings_changed(installed_hook, tmp_path):
+    done = run_hook(installed_hook, tmp_path / "user",
+                    {**VALID, "riskkit.yaml": SETTINGS.replace("5x5", "5x6")},
+                    "--files", "riskkit.yaml")
     assert done.returncode != 0, done.stdout + done.stderr
     assert hook_line(done.stdout).endswith("Failed"), done.stdout
     assert "riskkit.yaml:" in done.stdout
 
 
-def test_hook_skips_commits_that_touch_no_register_file(hook_repo, pre_commit_home, tmp_path):
+@slow
+def test_hook_skips_commits_that_touch_no_register_file(installed_hook, tmp_path):
     # The register is broken, but the commit changes only README.md: nothing to check.
-    repo = user_repo(tmp_path / "user", {**VALID, "risks/RSK-2.yaml": BAD_RISK})
-    done = try_repo(hook_repo, pre_commit_home, repo, "--files", "README.md")
+    done = run_hook(installed_hook, tmp_path / "user", {**VALID, "risks/RSK-2.yaml": BAD_RISK},
+                    "--files", "README.md")
     assert done.returncode == 0, done.stdout + done.stderr
     assert hook_line(done.stdout).endswith("Skipped"), done.stdout
 
 
-def test_hook_checks_the_whole_workspace_when_one_file_changed(hook_repo, pre_commit_home,
-                                                               tmp_path):
+@slow
+def test_hook_checks_the_whole_workspace_when_one_file_changed(installed_hook, tmp_path):
     # Cross-file checks: the changed runbook is fine, but the risk it links to is broken.
-    repo = user_repo(tmp_path / "user", {**VALID, "risks/RSK-2.yaml": BAD_RISK})
-    done = try_repo(hook_repo, pre_commit_home, repo, "--files", "runbooks/db-failover.yaml")
+    done = run_hook(installed_hook, tmp_path / "user", {**VALID, "risks/RSK-2.yaml": BAD_RISK},
+                    "--files", "runbooks/db-failover.yaml")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "risks/RSK-2.yaml:5:13: R002" in done.stdout

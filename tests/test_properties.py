@@ -88,6 +88,7 @@ def test_fast_check_never_calls_an_invalid_document_valid(name, value):
             format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).is_valid(value)
 
 
+@pytest.mark.slow  # over a second of examples
 @settings(max_examples=300, deadline=None)
 @given(index=st.integers(0, len(RISK_PATHS) - 1), value=st.one_of(json_values, st.just(DELETE)))
 def test_fast_check_agrees_with_jsonschema_on_mutated_risks(index, value):

@@ -15,7 +15,8 @@ import shutil
 
 import pytest
 
-from conftest import EXAMPLES
+import riskkit
+from conftest import EXAMPLES, GOLDEN, VERSION_MARK
 
 WORKSPACE = EXAMPLES / "render"
 AS_OF = ("--as-of", "2026-11-26")
@@ -115,6 +116,19 @@ def test_checklist_pack_golden(run, ws, golden, fmt):
 def test_the_goldens_are_of_a_copy_outside_git(run, ws):
     # The premise of every golden above: a stable footer.
     assert "(not in git)" in ok(render(run, ws, *VARS, "--format", "txt"))
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "txt"])
+def test_a_new_version_leaves_the_golden_files_alone(run, ws, golden, riskkit_version, fmt):
+    """The footer names the riskkit that printed the plan; the golden files hold a
+    placeholder there, so a release does not rewrite them all."""
+    name = f"plan-mq-quorum-loss-node-lost.{fmt}"
+    assert VERSION_MARK in (GOLDEN / name).read_text()
+    released = riskkit.__version__
+    riskkit_version("98.76.5")
+    out = ok(render(run, ws, *VARS, "--scenario", "node-lost", "--format", fmt))
+    assert "riskkit 98.76.5" in out and f"riskkit {released}" not in out
+    golden(name, out)
 
 
 COMMANDS = {

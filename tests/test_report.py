@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import ARTIFACTS, chromium, first_page_with, needed_tools, pages, text
+from browser import ARTIFACTS, first_page_with, needed_tools, pages, text
 
 AS_OF = ("--as-of", "2026-11-26")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -397,13 +397,10 @@ def url(run, ws, tmp_path) -> str:
 
 
 @pytest.fixture
-def pdf(url, tmp_path) -> Path:
-    tools = needed_tools()
-    target = tmp_path / "report.pdf"
-    printed = chromium(tools, tmp_path, "pdf", "--no-pdf-header-footer",
-                       f"--print-to-pdf={target}", url)
-    assert printed.returncode == 0 and target.is_file() and target.stat().st_size > 0, (
-        f"chromium did not print the report:\n{printed.stderr[-2000:]}")
+def pdf(browser, url, tmp_path) -> Path:
+    needed_tools()
+    target = browser.print_pdf(url, tmp_path / "report.pdf")
+    assert target.stat().st_size > 0, "chromium printed nothing for the report"
     return target
 
 
@@ -413,19 +410,19 @@ def pdf(url, tmp_path) -> Path:
 
 
 
-def test_chromium_screenshot_of_the_report(url, tmp_path):
-    tools = needed_tools()
+@pytest.mark.slow
+def test_chromium_screenshot_of_the_report(browser, url, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     png = ARTIFACTS / "report-screen.png"
     png.unlink(missing_ok=True)
-    shot = chromium(tools, tmp_path, "shot", "--hide-scrollbars",
-                    f"--window-size={WINDOW[0]},{WINDOW[1]}", f"--screenshot={png}", url)
-    assert shot.returncode == 0 and png.is_file(), f"no screenshot:\n{shot.stderr[-2000:]}"
+    browser.screenshot(url, png, WINDOW)
+    assert png.is_file(), "no screenshot"
     width, height, values = png_size_and_colours(png)
     assert (width, height) == WINDOW
     assert values > 64, "the screenshot looks blank"
 
 
+@pytest.mark.slow
 def test_chromium_prints_the_report_with_its_sections_and_coloured_heat_maps(run, ws, pdf,
                                                                              tmp_path):
     tools = needed_tools()
@@ -448,6 +445,7 @@ def test_chromium_prints_the_report_with_its_sections_and_coloured_heat_maps(run
                    capture_output=True, timeout=60, check=True)
 
 
+@pytest.mark.slow
 def test_printed_report_opens_with_the_heat_maps(pdf):
     """Page 1 is what management reads: the summary cards and the heat maps belong on it,
     not a page that is three-quarters blank with the maps pushed whole to page 2."""
@@ -456,6 +454,7 @@ def test_printed_report_opens_with_the_heat_maps(pdf):
     assert first_page_with(needed_tools(), pdf, "Currentratings") == 1
 
 
+@pytest.mark.slow
 def test_printed_report_holds_every_risk_id_whole(pdf):
     """A risk id is what people search the printed report for and read out in a review; it
     must not break at its hyphen (pdftotext joins "RSK-" at a line end with the next line,

@@ -281,6 +281,7 @@ def test_a_value_ending_in_a_line_break_does_not_match_a_pattern_anchored_with_d
     assert kinds & {"pattern", "propertyNames"}, kinds  # and the explained one
 
 
+@pytest.mark.slow  # check-jsonschema started once per schema
 def test_check_jsonschema_agrees_a_trailing_line_break_does_not_match(tmp_path):
     by_schema: dict[str, list[Path]] = {}
     for i, (name, where) in enumerate(TRAILING):

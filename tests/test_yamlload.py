@@ -343,6 +343,7 @@ _data = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4)
                      max_leaves=20)
 
 
+@pytest.mark.slow  # over a second of examples
 @settings(max_examples=200, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
                                max_size=8), _data, min_size=1, max_size=5),

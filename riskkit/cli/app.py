@@ -78,6 +78,7 @@ def cli(ctx: click.Context, directory: str | None, debug: bool) -> None:
     \b
     Start here:
       riskkit validate                 check every file, report every problem
+      riskkit explain CODE             what a problem's code means, how to fix it
       riskkit risks --above-appetite   the scored register
       riskkit runbook render ID --var K=V   an emergency plan, now
     """

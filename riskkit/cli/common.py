@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -17,9 +18,33 @@ def workspace(ctx: click.Context):
     return open_workspace(ctx.obj.get("dir"))
 
 
-def format_option(*choices: str, default: str | None = None):
-    return click.option("--format", "fmt", type=click.Choice(choices),
-                        default=default or choices[0], show_default=True, help="Output format.")
+class FormatOption(click.Option):
+    """``--format`` of a view in the format registry; ``view`` names it there."""
+
+    def __init__(self, *args: Any, view: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.view = view
+
+
+def format_option(view: str, *choices: str, default: str | None = None):
+    """``--format`` of ``view`` (see ``riskkit.present.registry``): the choices, the
+    default and the help are the registry's, so they cannot drift from what the view
+    can print; the command hands the chosen name to ``registry.render``.
+
+    A command whose formats are not in the registry yet names its choices instead:
+    ``format_option("text", "json", default="text")``.
+    """
+    from riskkit.present.registry import VIEWS
+
+    if not choices and default is None and view in VIEWS:
+        registered = VIEWS[view]
+        return click.option("--format", "fmt", cls=FormatOption, view=view,
+                            type=click.Choice(registered.choices),
+                            default=registered.default_choice, show_default=True,
+                            help=registered.help())
+    names = (view, *choices)
+    return click.option("--format", "fmt", type=click.Choice(names),
+                        default=default or names[0], show_default=True, help="Output format.")
 
 
 output_option = click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
@@ -69,17 +94,10 @@ def emit(text: str, output: str | None) -> None:
 
 
 def repo_path(ws, path: str) -> str:
-    """``path`` (relative to the workspace) as seen from the top of its git repository,
-    which is what CI annotations need when the register lives in a subfolder."""
-    import os
+    """``path`` as seen from the top of its git repository (see ``workspace.repo_path``)."""
+    from riskkit.workspace import repo_path as top_relative
 
-    top = ws.root
-    while not (top / ".git").exists():
-        if top.parent == top:
-            return path
-        top = top.parent
-    prefix = os.path.relpath(ws.root, top)
-    return path if prefix == "." else f"{prefix}/{path}".replace(os.sep, "/")
+    return top_relative(ws, path)
 
 
 def use_color() -> bool:

@@ -18,7 +18,7 @@ def drill() -> None:
 @drill.command("plan", short_help="Which runbooks to drill in a quarter, and why.")
 @click.option("--quarter", metavar="YYYYQN", help="The quarter to plan (default: the next one).")
 @click.option("--max", "limit", type=click.IntRange(min=1), help="At most N runbooks.")
-@format_option("table", "json", "md")
+@format_option("drill-plan")
 @output_option
 @as_of_option
 @click.pass_context
@@ -30,23 +30,13 @@ def plan_(ctx, quarter, limit, fmt, output, as_of) -> None:
     than that interval by the end of the quarter.
     """
     from riskkit.drill.model import next_quarter, plan
-    from riskkit.present.formats import markdown_table, table, to_json
+    from riskkit.present.registry import render
     from riskkit.cli.register import load_clean
 
     quarter = quarter or next_quarter(today(as_of))
     loaded = load_clean(ctx, as_of)
     due = plan(loaded, quarter)[:limit]
-    if fmt == "json":
-        emit(to_json({"quarter": quarter, "due": due}), output)
-        return
-    rows = [[d["rank"], d["runbook"], d["level"], d["last_drill"] or "never", d["reason"]]
-            for d in due]
-    headers = ["#", "runbook", "level", "last drill", "why"]
-    if fmt == "md":
-        emit(f"## Drills due in {quarter}\n\n" + markdown_table(rows, headers), output)
-    else:
-        text = table(rows, headers) if rows else "nothing is due\n"
-        emit(f"Drills due in {quarter}: {len(due)}\n\n{text}", output)
+    emit(render("drill-plan", fmt, {"quarter": quarter, "due": due}), output)
 
 
 @drill.command(short_help="Printable drill checklists.")
@@ -56,7 +46,7 @@ def plan_(ctx, quarter, limit, fmt, output, as_of) -> None:
 @click.option("--scenario", "-s", metavar="S", help="The scenario to drill.")
 @click.option("--kind", type=click.Choice(["tabletop", "live", "game-day"]),
               default="tabletop", show_default=True)
-@format_option("md", "html")
+@format_option("checklist")
 @output_option
 @as_of_option
 @paper_option
@@ -72,7 +62,8 @@ def checklist(ctx, runbook_ids, quarter, variables, vars_file, scenario, kind, f
     riskkit drill checklist db-failover --scenario host-lost --format html -o drill.html
     riskkit drill checklist --quarter 2027Q1 --format html -o pack.html
     """
-    from riskkit.present.documents import checklist_context, pack_inputs, render_checklists
+    from riskkit.present.documents import checklist_context, checklist_pack, pack_inputs
+    from riskkit.present.registry import render
     from riskkit.drill.model import plan
     from riskkit.cli.register import load_clean
 
@@ -96,7 +87,8 @@ def checklist(ctx, runbook_ids, quarter, variables, vars_file, scenario, kind, f
     contexts = [checklist_context(ws, loaded, rb, mine, scenario_of(rb), today(as_of), kind,
                                   loaded.measured(rb.id))
                 for rb, mine in zip(runbooks, pack_inputs(runbooks, given))]
-    emit(render_checklists(ws, contexts, fmt, paper), output)
+    emit(render("checklist", fmt, checklist_pack(ws, contexts), root=ws.root, paper=paper),
+         output)
 
 
 def _pairs(values, sep, what):

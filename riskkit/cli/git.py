@@ -10,7 +10,7 @@ from riskkit.cli.common import emit, format_option, output_option, parse_date, w
 
 @cli.command()
 @click.argument("revs", nargs=-1, metavar="[REV [REV]]")
-@format_option("text", "md", "json")
+@format_option("diff")
 @output_option
 @click.pass_context
 def diff(ctx, revs, fmt, output) -> None:
@@ -25,32 +25,27 @@ def diff(ctx, revs, fmt, output) -> None:
     Files are read from git objects, so nothing is checked out; renamed files are
     matched by risk id, and each revision is scored on its own matrix.
     """
-    from riskkit.git.diff import diff as compute, diff_md, diff_text
-    from riskkit.present.formats import to_json
+    from riskkit.git.diff import diff as compute
+    from riskkit.present.registry import render
 
     if len(revs) > 2:
         raise click.UsageError("give at most two revisions")
     data = compute(workspace(ctx).root, tuple(revs))
-    emit({"json": to_json, "md": diff_md, "text": diff_text}[fmt](data), output)
+    emit(render("diff", fmt, data), output)
 
 
 @cli.command()
 @click.argument("risk_id", metavar="RISK-ID")
 @click.option("--since", metavar="DATE", callback=parse_date,
               help="Only changes committed (author date) on or after DATE.")
-@format_option("text", "json", "svg")
+@format_option("history")
 @output_option
 @click.pass_context
 def history(ctx, risk_id, since, fmt, output) -> None:
     """A risk's rating over the commits that changed it."""
-    from riskkit.git.history import history as compute, history_svg, history_text
-    from riskkit.present.formats import to_json
+    from riskkit.git.history import history as compute
+    from riskkit.present.registry import render
 
     ws = workspace(ctx)
     data = compute(ws.root, risk_id, since.isoformat() if since else None)
-    if fmt == "json":
-        emit(to_json(data), output)
-    elif fmt == "svg":
-        emit(history_svg(data, list(ws.matrix.levels)), output)
-    else:
-        emit(history_text(data), output)
+    emit(render("history", fmt, data, levels=list(ws.matrix.levels)), output)

@@ -47,47 +47,48 @@ def init(directory: str, name: str | None, as_of) -> None:
 
 @cli.command(short_help="Check every file; report every problem.")
 @click.argument("paths", nargs=-1, type=click.Path())
-@format_option("text", "json", "github", "auto", default="auto")
+@format_option("problems")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @as_of_option
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool, as_of) -> None:
     """Check every file (or just PATHS) against the schemas and each other.
 
-    Reports every problem in one run as path:line:col: CODE message. Exit status 0 when
-    clean, 1 when problems are found, 2 for bad usage or settings. Warnings (lint) fail
-    only with --strict.
+    Reports every problem in one run as path:line:col: CODE message; riskkit explain
+    CODE says what a code means and how to fix it. Exit status 0 when clean, 1 when
+    problems are found, 2 for bad usage or settings. Warnings (lint) fail only with
+    --strict.
 
     \b
     --format auto is github under GitHub Actions, text elsewhere.
     """
-    import os
+    from pathlib import Path
 
     from riskkit.validation import expand, filter_problems, validate as validate_all
-    from riskkit.present.formats import PROBLEM_FORMATS
+    from riskkit.present.formats import validate_summary
+    from riskkit.present.registry import view
     from riskkit.cli.common import today
 
-    if fmt == "auto":
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    problems_view = view("problems")
+    fmt = problems_view.resolve(fmt)
     try:
         ws = workspace(ctx)
     except ConfigError as exc:
         # The settings' problems are this command's result: stdout, like any other.
-        click.echo(PROBLEM_FORMATS[fmt](exc.problems), nl=False)
+        click.echo(problems_view.render(fmt, exc.problems), nl=False)
         raise ConfigError(str(exc)) from None
-    files = expand(list(paths))
-    problems, counts = validate_all(ws, files, today(as_of))
+    named = expand(list(paths))
+    problems, counts = validate_all(ws, [Path(p) for p in named.files], today(as_of))
+    if named.unreadable:  # a folder the user named, or one under it
+        problems = sorted(set(problems) | set(named.problems(ws.rel)))
     problems = filter_problems(problems, ws, list(paths))
     if fmt == "github":  # annotations name files from the top of the repository
         problems = [dataclasses.replace(p, path=repo_path(ws, p.path)) for p in problems]
-    click.echo(PROBLEM_FORMATS[fmt](problems), nl=False)
+    click.echo(problems_view.render(fmt, problems), nl=False)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if fmt == "text":
-        summary = (f"{counts['risks']} risks, {counts['runbooks']} runbooks, "
-                   f"{counts['drills']} drills: "
-                   f"{errors} error(s), {warnings} warning(s)")
-        click.echo(summary, err=True)
+        click.echo(validate_summary(counts, problems), err=True)
     if errors or (strict and warnings):
         ctx.exit(EXIT_PROBLEMS)
 
@@ -138,65 +139,36 @@ SORTS = {
 @click.option("--above-appetite", is_flag=True, help="Only risks rated above the appetite.")
 @click.option("--sort", "sort", type=click.Choice(list(SORTS)), default="score",
               show_default=True, help="Order of the register (score: highest first).")
-@format_option("table", "json", "csv", "md")
+@format_option("risks")
 @output_option
 @as_of_option
 @click.pass_context
 def risks(ctx, level, owner, tag, status, above_appetite, sort, fmt, output, as_of) -> None:
     """The scored register: current and residual rating of every risk, highest first."""
-    from riskkit.present.formats import csv_table, markdown_table, table, to_json
+    from riskkit.present.registry import render
+    from riskkit.present.tables import RiskList
 
     loaded = load_clean(ctx, as_of)
-    ws = loaded.workspace
     chosen = _risk_rows(loaded, level, owner, tag, status, above_appetite)
     if SORTS[sort]:
         chosen = sorted(chosen, key=SORTS[sort])
-    if fmt == "json":
-        emit(to_json([r.to_dict(rules.above_appetite(ws, r)) for r in chosen]), output)
-        return
-    headers = ["id", "level", "score", "LxI", "residual", "status", "owner", "title"]
-    rows = []
-    for r in chosen:
-        res = f"{r.residual.level.id} {r.residual.score}" if r.residual else "-"
-        mark = "!" if rules.above_appetite(ws, r) else ""
-        rows.append([r.id, r.level.id + mark, r.rating.score,
-                     f"{r.rating.likelihood}x{r.rating.impact}", res, r.status, r.owner, r.title])
-    if fmt == "csv":
-        rows = [[r.id, r.level.id, r.rating.score, r.rating.likelihood, r.rating.impact,
-                 r.residual.level.id if r.residual else "", r.residual.score if r.residual else "",
-                 r.status, r.owner, str(rules.above_appetite(ws, r)).lower(), r.title, r.file]
-                for r in chosen]
-        emit(csv_table(rows, ["id", "level", "score", "likelihood", "impact", "residual_level",
-                              "residual_score", "status", "owner", "above_appetite", "title",
-                              "file"]), output)
-    elif fmt == "md":
-        emit(markdown_table(rows, headers), output)
-    else:
-        text = table(rows, headers)
-        if ws.appetite:
-            text += f"\n{len(chosen)} risk(s); ! = above the appetite ({ws.appetite.id})\n"
-        emit(text, output)
+    emit(render("risks", fmt, RiskList.of(loaded.workspace, chosen)), output)
 
 
 @cli.command(short_help="The heat map of risks on the matrix.")
 @click.option("--residual", is_flag=True, help="Place risks by their residual rating.")
-@format_option("text", "json", "svg")
+@format_option("heatmap")
 @output_option
 @as_of_option
 @click.pass_context
 def matrix(ctx, residual: bool, fmt: str, output: str | None, as_of) -> None:
     """The heat map: how many risks sit in each cell of the matrix."""
-    from riskkit.present.heatmap import heatmap, heatmap_svg, heatmap_text
-    from riskkit.present.formats import to_json
+    from riskkit.present.heatmap import heatmap
+    from riskkit.present.registry import render
 
     loaded = load_clean(ctx, as_of)
     data = heatmap(loaded.workspace.matrix, loaded.risks, residual)
-    if fmt == "json":
-        emit(to_json(data), output)
-    elif fmt == "svg":
-        emit(heatmap_svg(data), output)
-    else:
-        emit(heatmap_text(data, color=use_color() and not output), output)
+    emit(render("heatmap", fmt, data, color=use_color() and not output), output)
 
 
 @cli.command(short_help="Print a JSON Schema.")
@@ -209,7 +181,18 @@ def schema(name: str, output: str | None) -> None:
     emit(schema_text(name), output)
 
 
-@cli.command(short_help="What needs attention now.")
+def _review_help() -> str:
+    """The review command's help; its list of kinds is the registry's."""
+    import textwrap
+
+    from riskkit.review.registry import KINDS
+
+    kinds = textwrap.fill(f"Kinds: {', '.join(KINDS)}.", width=78, break_on_hyphens=False)
+    return ("What needs attention now: overdue reviews and drills, expired acceptances, risks\n"
+            "above appetite without treatment or runbook, and more.\n\n\b\n" + kinds)
+
+
+@cli.command(short_help="What needs attention now.", help=_review_help())
 @as_of_option
 @click.option("--strict", is_flag=True, help="Exit 1 when anything needs attention.")
 @click.option("--kind", "kinds", multiple=True, metavar="KIND",
@@ -218,46 +201,22 @@ def schema(name: str, output: str | None) -> None:
 @output_option
 @click.pass_context
 def review(ctx, as_of, strict, kinds, fmt, output) -> None:
-    """What needs attention now: overdue reviews and drills, expired acceptances, risks
-    above appetite without treatment or runbook, and more.
-
-    \b
-    Kinds: review-overdue, acceptance-expired, acceptance-expiring, no-treatment,
-    no-runbook, treatment-overdue, drill-never, drill-overdue, finding-overdue,
-    eta-above-rto, runbook-unlinked.
-    """
     import os
 
-    from riskkit.present.formats import github_line, markdown_table, to_json
-    from riskkit.review.findings import KINDS, review as find, summary
+    from riskkit.present.review import REVIEW_FORMATS
+    from riskkit.review.findings import KINDS, review as find
     from riskkit.cli.common import today
 
-    unknown = [k for k in kinds if k not in KINDS]
-    if unknown:
-        raise click.BadParameter(f"unknown kind {unknown[0]!r}; kinds: {', '.join(KINDS)}",
-                                 param_hint="--kind")
+    for kind in kinds:
+        if kind not in KINDS:
+            raise click.BadParameter(f"unknown kind {kind!r}{did_you_mean(kind, KINDS)}; "
+                                     f"kinds: {', '.join(KINDS)}", param_hint="--kind")
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     day = today(as_of)
     loaded = load_clean(ctx, as_of)
-    findings = [f for f in find(loaded, day) if not kinds or f.kind in kinds]
-    if fmt == "json":
-        text = to_json({"as_of": day.isoformat(), "summary": summary(findings),
-                        "findings": [f.to_dict() for f in findings]})
-    elif fmt == "github":
-        text = "".join(github_line("warning", repo_path(loaded.workspace, f.path), f.line,
-                                   f.col, f.kind, f.message) for f in findings)
-    elif fmt == "md":
-        rows = [[f.kind, f.subject, f.owner, f.message, f"{f.path}:{f.line}"] for f in findings]
-        text = (f"## Needs attention as of {day.isoformat()}\n\n"
-                + markdown_table(rows, ["kind", "subject", "owner", "finding", "where"]))
-    else:
-        text = "".join(f"{f.path}:{f.line}:{f.col}: {f.kind} [{f.owner}] {f.message}\n"
-                       for f in findings)
-        counts = ", ".join(f"{n} {k}" for k, n in summary(findings).items())
-        text += f"\n{len(findings)} finding(s) as of {day.isoformat()}" + \
-            (f": {counts}\n" if counts else "\n")
-    emit(text, output)
+    findings = find(loaded, day, kinds)
+    emit(REVIEW_FORMATS[fmt](findings, day, loaded.workspace), output)
     if strict and findings:
         ctx.exit(EXIT_PROBLEMS)
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from riskkit.cli.app import cli
 from riskkit.cli.common import (as_of_option, emit, format_option, output_option, paper_option,
                      parse_vars, today, with_vars, workspace)
+
+if TYPE_CHECKING:
+    from riskkit.runbook.view import PlanView
 
 
 @cli.group()
@@ -15,30 +20,17 @@ def runbook() -> None:
 
 
 @runbook.command("list", short_help="Every runbook with its ETA and risks.")
-@format_option("table", "json", "md")
+@format_option("runbooks")
 @output_option
 @as_of_option
 @click.pass_context
 def list_(ctx, fmt: str, output: str | None, as_of) -> None:
     """Every runbook: severity, steps, expected time to mitigate, linked risks."""
-    from riskkit.present.formats import markdown_table, table, to_json
-    from riskkit.present.showtext import minutes_text
+    from riskkit.present.registry import render
+    from riskkit.present.tables import runbook_list
     from riskkit.cli.register import load_clean
 
-    loaded = load_clean(ctx, as_of)
-    items = []
-    for rb in loaded.runbooks:
-        items.append({"id": rb.id, "title": rb.title, "severity": rb.severity or None,
-                      "owner": rb.owner or None, "steps": len(rb.steps),
-                      "eta_minutes": rb.eta_minutes,
-                      "risks": [r.id for r in loaded.risks_of(rb.id)], "file": rb.file})
-    if fmt == "json":
-        emit(to_json(items), output)
-        return
-    rows = [[i["id"], i["severity"] or "-", i["steps"], minutes_text(i["eta_minutes"]),
-             ", ".join(i["risks"]) or "-", i["title"]] for i in items]
-    headers = ["id", "severity", "steps", "eta_min", "risks", "title"]
-    emit((markdown_table if fmt == "md" else table)(rows, headers), output)
+    emit(render("runbooks", fmt, runbook_list(load_clean(ctx, as_of))), output)
 
 
 def load_one(ctx, runbook_id: str, as_of):
@@ -52,7 +44,7 @@ def load_one(ctx, runbook_id: str, as_of):
     return ws, loaded, loaded.runbooks[0]
 
 
-def runbook_view(ctx, runbook_id: str, scenario: str | None, as_of) -> dict:
+def runbook_view(ctx, runbook_id: str, scenario: str | None, as_of) -> PlanView:
     from riskkit.runbook.view import view
 
     ws, loaded, rb = load_one(ctx, runbook_id, as_of)
@@ -66,24 +58,22 @@ scenario_option = click.option("--scenario", "-s", metavar="S",
 @runbook.command(short_help="Stages, critical path, ETA, roles, inputs.")
 @click.argument("runbook_id", metavar="ID")
 @scenario_option
-@format_option("text", "json")
+@format_option("runbook")
 @output_option
 @as_of_option
 @click.pass_context
 def show(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | None,
          as_of) -> None:
     """Stages, critical path, expected time to mitigate, roles and inputs of runbook ID."""
-    from riskkit.present.formats import to_json
-    from riskkit.present.showtext import view_text
+    from riskkit.present.registry import render
 
-    data = runbook_view(ctx, runbook_id, scenario, as_of)
-    emit(to_json(data) if fmt == "json" else view_text(data), output)
+    emit(render("runbook", fmt, runbook_view(ctx, runbook_id, scenario, as_of)), output)
 
 
 @runbook.command(short_help="The step graph as DOT or Mermaid.")
 @click.argument("runbook_id", metavar="ID")
 @scenario_option
-@format_option("dot", "mermaid")
+@format_option("graph")
 @output_option
 @as_of_option
 @click.pass_context
@@ -94,17 +84,16 @@ def graph(ctx, runbook_id: str, scenario: str | None, fmt: str, output: str | No
     \b
     riskkit runbook graph db-failover | dot -Tsvg > db-failover.svg
     """
-    from riskkit.present.diagram import to_dot, to_mermaid
+    from riskkit.present.registry import render
 
-    data = runbook_view(ctx, runbook_id, scenario, as_of)
-    emit(to_dot(data) if fmt == "dot" else to_mermaid(data), output)
+    emit(render("graph", fmt, runbook_view(ctx, runbook_id, scenario, as_of)), output)
 
 
 @runbook.command(short_help="The emergency plan, inputs filled in.")
 @click.argument("runbook_id", metavar="ID")
 @with_vars
 @scenario_option
-@format_option("md", "html", "txt")
+@format_option("plan")
 @output_option
 @as_of_option
 @paper_option
@@ -119,10 +108,11 @@ def render(ctx, runbook_id, variables, vars_file, scenario, fmt, output, as_of, 
     riskkit runbook render db-failover --var region=eu-west-1 --scenario host-lost
     riskkit runbook render db-failover --var region=eu-west-1 --format html -o plan.html
     """
-    from riskkit.present.documents import plan_context, render_plan
+    from riskkit.present.documents import plan_context
+    from riskkit.present.registry import render
 
     ws, loaded, rb = load_one(ctx, runbook_id, as_of)
     given = parse_vars(variables, vars_file)
     context = plan_context(ws, loaded, rb, given, scenario, today(as_of),
                            loaded.measured(rb.id))
-    emit(render_plan(ws, context, fmt, paper), output)
+    emit(render("plan", fmt, context, root=ws.root, paper=paper), output)

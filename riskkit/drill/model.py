@@ -9,8 +9,29 @@ from dataclasses import dataclass, field
 
 from riskkit.register import rules
 from riskkit.files import schemacheck
+from riskkit.files.written import AsWritten
 from riskkit.problems import InputError, Problem, did_you_mean
 from riskkit.files.yamlload import Doc
+
+
+@dataclass(frozen=True)
+class StepResult(AsWritten):
+    """How one step went in a drill: the minutes it took, whether it worked, a note."""
+
+    minutes: float | None = None
+    ok: bool | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class DrillFinding(AsWritten):
+    """Something a drill found to fix: who owns it, when it is due (as written), and
+    whether it is done."""
+
+    title: str
+    owner: str | None = None
+    due: str | None = None
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -22,8 +43,8 @@ class Drill:
     scenario: str | None = None
     commit: str | None = None
     participants: tuple = ()
-    steps: dict = field(default_factory=dict, compare=False)
-    findings: tuple = ()
+    steps: dict[str, StepResult] = field(default_factory=dict, compare=False)
+    findings: tuple[DrillFinding, ...] = ()
     file: str = ""
     line: int = 1
     doc: Doc | None = field(default=None, compare=False, repr=False)
@@ -46,7 +67,7 @@ def load_drill(doc: Doc, runbooks: dict, as_of: dt.date,
     # removed since. That is a warning at the record (the runbook is not wrong), and what
     # is unknown is just not counted. The record's commit says what it was drilled against.
     since = f"commit {data['commit']}" if data.get("commit") else "the drill"
-    steps = dict(data.get("steps", {}))
+    steps = {k: StepResult.from_dict(v) for k, v in data.get("steps", {}).items()}
     runbook = runbooks.get(name)
     if runbook is None and name in (known or ()):
         pass
@@ -54,8 +75,7 @@ def load_drill(doc: Doc, runbooks: dict, as_of: dt.date,
         problems.append(doc.problem(("runbook",), "D001",
                                     f"{subject}: unknown runbook '{name}'"
                                     f"{did_you_mean(name, runbooks)}: renamed or removed "
-                                    f"since {since}? the drill counts for no runbook",
-                                    severity="warning"))
+                                    f"since {since}? the drill counts for no runbook"))
     else:
         ids = [s.id for s in runbook.steps]
         for step_id in list(steps):
@@ -65,14 +85,13 @@ def load_drill(doc: Doc, runbooks: dict, as_of: dt.date,
                                             f"{subject}: unknown step '{step_id}'"
                                             f"{did_you_mean(step_id, ids)}: renamed or removed "
                                             f"since {since}? its minutes are not counted",
-                                            key=True, severity="warning"))
+                                            key=True))
         scenario = data.get("scenario")
         if scenario and scenario not in runbook.scenarios:
             problems.append(doc.problem(("scenario",), "D004",
                                         f"{subject}: unknown scenario '{scenario}'"
                                         f"{did_you_mean(scenario, runbook.scenarios)}: "
-                                        f"renamed or removed since {since}?",
-                                        severity="warning"))
+                                        f"renamed or removed since {since}?"))
     date = dt.date.fromisoformat(data["date"])
     if date > as_of:
         problems.append(doc.problem(("date",), "D003", f"{subject}: the date is after "
@@ -83,7 +102,7 @@ def load_drill(doc: Doc, runbooks: dict, as_of: dt.date,
         runbook=name, date=date, kind=data["kind"], outcome=data["outcome"],
         scenario=data.get("scenario"), commit=data.get("commit"),
         participants=tuple((p["name"], p["role"]) for p in data.get("participants", [])),
-        steps=steps, findings=tuple(data.get("findings", [])),
+        steps=steps, findings=tuple(DrillFinding.from_dict(f) for f in data.get("findings", [])),
         file=doc.path, line=doc.at()[0], doc=doc,
     ), problems
 
@@ -95,8 +114,8 @@ def measured_minutes(drills: list[Drill], runbook_id: str) -> dict[str, float]:
         if drill.runbook != runbook_id:
             continue
         for step_id, result in drill.steps.items():
-            if result.get("minutes") is not None:
-                samples.setdefault(step_id, []).append(result["minutes"])
+            if result.minutes is not None:
+                samples.setdefault(step_id, []).append(result.minutes)
     return {k: _clean(statistics.median(v)) for k, v in sorted(samples.items())}
 
 
@@ -173,17 +192,13 @@ def plan(loaded, quarter: str) -> list[dict]:
     return due
 
 
-def parse_finding(text: str) -> dict:
+def parse_finding(text: str) -> DrillFinding:
     """``TITLE[|OWNER[|DUE]]`` -> a finding record."""
     parts = [p.strip() for p in text.split("|")]
-    finding = {"title": parts[0]}
-    if len(parts) > 1 and parts[1]:
-        finding["owner"] = parts[1]
-    if len(parts) > 2 and parts[2]:
-        finding["due"] = parts[2]
     if len(parts) > 3 or not parts[0]:
         raise InputError(f"--finding {text!r}: write TITLE, TITLE|OWNER or TITLE|OWNER|DUE")
-    return finding
+    return DrillFinding(parts[0], owner=parts[1] if len(parts) > 1 and parts[1] else None,
+                        due=parts[2] if len(parts) > 2 and parts[2] else None)
 
 
 def next_quarter(day: dt.date) -> str:

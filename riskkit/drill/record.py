@@ -8,7 +8,7 @@ import re
 
 import yaml
 
-from riskkit.drill.model import load_drill, parse_finding
+from riskkit.drill.model import DrillFinding, load_drill, parse_finding
 from riskkit.files.fsutil import write_atomic
 from riskkit.git.info import commit_on, file_version
 from riskkit.fastload import load_runbook_only
@@ -27,7 +27,7 @@ def _day(text: str) -> dt.date | None:
 
 
 def _check_values(runbook, date: str, scenario, steps: dict, findings: list[str],
-                  as_of: dt.date) -> list[dict]:
+                  as_of: dt.date) -> list[DrillFinding]:
     """What the command line got wrong, said about the command line (no file exists yet);
     returns the findings as records."""
     errors = []
@@ -56,8 +56,8 @@ def _check_values(runbook, date: str, scenario, steps: dict, findings: list[str]
         except InputError as exc:
             errors.append(str(exc))
             continue
-        if "due" in finding and _day(finding["due"]) is None:
-            errors.append(f"--finding {text!r}: the due date {finding['due']!r} is not a "
+        if finding.due is not None and _day(finding.due) is None:
+            errors.append(f"--finding {text!r}: the due date {finding.due!r} is not a "
                           "valid date (YYYY-MM-DD)")
         records.append(finding)
     if errors:
@@ -97,7 +97,7 @@ def record_drill(ws, runbook_id: str, date: str, kind: str, outcome: str,
     if steps:
         data["steps"] = {k: {"minutes": v} for k, v in steps.items()}
     if finding_records:
-        data["findings"] = finding_records
+        data["findings"] = [f.to_dict() for f in finding_records]
     text = ("# yaml-language-server: $schema=../schemas/drill.schema.json\n"
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
     folder = ws.root / "drills"

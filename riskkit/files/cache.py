@@ -16,13 +16,12 @@ import functools
 import hashlib
 import json
 import os
-import time
 from pathlib import Path
 
 from riskkit import __version__
 
 RACY_NS = 2_000_000_000
-FORMAT = 1
+FORMAT = 2
 
 
 def enabled() -> bool:
@@ -41,35 +40,32 @@ def _path(root: Path, section: str) -> Path:
     return _folder() / f"{digest}-{section}.json"
 
 
-def _scan(folder: str, out: dict, prefix: str, visited: set | None = None) -> None:
-    visited = set() if visited is None else visited
-    real = os.path.realpath(folder)
-    if real in visited:  # linked folders are followed, once (as Workspace.files does)
-        return
-    visited.add(real)
-    try:
-        entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError, PermissionError):
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
+def _scan(root: Path, folder: str, out: dict) -> None:
+    """Every file under ``folder``, by the one walker's rules (every file, not only YAML:
+    templates count too); a folder that cannot be read is None, which is a miss."""
+    from riskkit.files.walk import walk
+
+    top = os.path.join(root, folder)
+    found = walk(top, yaml_only=False)
+    cut = len(top) + 1
+    prefix = folder + "/"
+    for path in found.files:
+        rel = prefix + (path[cut:] if os.sep == "/" else path[cut:].replace(os.sep, "/"))
+        try:
+            st = os.stat(path)
+        except OSError:
+            out[rel] = None
             continue
-        if entry.is_dir():
-            _scan(entry.path, out, f"{prefix}{entry.name}/", visited)
-        else:
-            try:
-                st = entry.stat()
-            except OSError:
-                out[prefix + entry.name] = None
-                continue
-            out[prefix + entry.name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        out[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    for path, _ in found.unreadable:
+        out[f"{folder}/{path[cut:]}".replace(os.sep, "/").rstrip("/")] = None
 
 
 def stats(root: Path, folders=("risks", "runbooks", "drills"), extra=()) -> dict:
     """(size, mtime, ctime, inode) of every file that can change an answer."""
     out: dict = {}
     for folder in folders:
-        _scan(os.path.join(root, folder), out, folder + "/")
+        _scan(root, folder, out)
     for rel in ("riskkit.yaml", *extra):
         try:
             st = os.stat(os.path.join(root, rel))
@@ -118,17 +114,28 @@ def read(root: Path, section: str, key: dict, files: dict):
     """The cached value of ``section`` for exactly these files and key, or None."""
     if not enabled():
         return None
-    try:
-        with open(_path(root, section), encoding="utf-8") as handle:
-            entry = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+    entry, written = _entry(root, section)
+    if entry is None:
         return None
     if entry.get("key") != _key(key) or entry.get("files") != _digest(files) \
-            or not _fresh(files, entry.get("written_ns", 0)):
+            or not _fresh(files, written):
         return None
     return entry.get("value")
+
+
+def _entry(root: Path, section: str) -> tuple[dict | None, int]:
+    """A cache file's content and when it was written, by the file system's own clock
+    (its mtime, as git's index does for racy entries): the files it is compared with
+    are stamped by that clock too, whatever the process's clock says."""
+    try:
+        with open(_path(root, section), encoding="utf-8") as handle:
+            written = os.fstat(handle.fileno()).st_mtime_ns
+            entry = json.load(handle)
+    except (OSError, ValueError):
+        return None, 0
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+        return None, 0
+    return entry, written
 
 
 def write(root: Path, section: str, key: dict, files: dict, value) -> None:
@@ -137,8 +144,7 @@ def write(root: Path, section: str, key: dict, files: dict, value) -> None:
         return
     from riskkit.files.fsutil import write_atomic
 
-    entry = {"format": FORMAT, "key": _key(key), "written_ns": time.time_ns(),
-             "files": _digest(files), "value": value}
+    entry = {"format": FORMAT, "key": _key(key), "files": _digest(files), "value": value}
     try:
         write_atomic(_path(root, section), json.dumps(entry, separators=(",", ":")))
     except OSError:
@@ -153,15 +159,10 @@ def _key(key: dict) -> str:
 
 def written_ns(root: Path, section: str) -> int | None:
     """When ``section`` was last written, if it is usable for this riskkit."""
-    try:
-        with open(_path(root, section), encoding="utf-8") as handle:
-            entry = json.load(handle)
-    except (OSError, ValueError):
+    entry, written = _entry(root, section)
+    if entry is None or entry.get("key") != _key({}):
         return None
-    if not isinstance(entry, dict) or entry.get("format") != FORMAT \
-            or entry.get("key") != _key({}):
-        return None
-    return entry.get("written_ns")
+    return written
 
 
 def start_changed_since(root: Path, folder: str, since_ns: int):

@@ -7,13 +7,12 @@ the field that was probably meant.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from functools import lru_cache
 from importlib import resources
 
-from riskkit.problems import Problem, did_you_mean
+from riskkit.problems import Problem, did_you_mean, field_path
 from riskkit.files.yamlload import Doc
 
 NAMES = ("risk", "runbook", "drill", "matrix", "settings")
@@ -75,14 +74,6 @@ def fast(name: str):
         return None
 
 
-def field_name(path) -> str:
-    """``('controls', 1, 'kind')`` -> ``controls[1].kind``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "document"
-
-
 _JSON_TYPES = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
                int: "an integer", float: "a number", type(None): "null"}
 
@@ -140,11 +131,18 @@ def _type_hint(types, instance, text: str | None) -> str | None:
     return None
 
 
+def _one_of_required(alternatives) -> set[str]:
+    """The fields a ``oneOf`` chooses between (the matrix's grid or thresholds), read from
+    the schema's structure, not its text."""
+    return {name for alt in alternatives if isinstance(alt, dict)
+            for name in alt.get("required", ())}
+
+
 def _explain(error, written=None):
     """Yield (path, code, message, point-at-key) for one jsonschema error; ``written(path)``
     gives the text of a value as written in the file, for hints."""
     path = tuple(error.absolute_path)
-    where = field_name(path)
+    where = field_path(path)
     kind, value, instance = error.validator, error.validator_value, error.instance
     if kind == "additionalProperties" and isinstance(instance, dict):
         known = set(error.schema.get("properties", {}))
@@ -152,8 +150,7 @@ def _explain(error, written=None):
         for key in instance:
             if key in known or any(p.search(key) for p in patterns):
                 continue
-            hint = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-            suffix = f" (did you mean '{hint[0]}'?)" if hint else \
+            suffix = did_you_mean(key, known) or \
                 (f"; known fields: {', '.join(sorted(known))}" if known else "")
             place = f" in {where}" if path else ""
             yield path + (key,), "S100", f"unknown field '{key}'{place}{suffix}", True
@@ -211,7 +208,7 @@ def _explain(error, written=None):
             yield path + (sub.instance,), "S103", \
                 f"{where}: {sub.instance!r} is not a valid name ({sub.message})", True
         return
-    if kind == "oneOf" and path == () and "grid" in str(error.schema):
+    if kind == "oneOf" and _one_of_required(value) == {"grid", "thresholds"}:
         yield path, "S104", "give either 'grid' or 'thresholds', not both and not neither", False
         return
     yield path, "S103", f"{where}: {error.message}", False

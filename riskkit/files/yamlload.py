@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from riskkit.problems import Problem
+from riskkit.problems import Problem, Severity
 
 try:  # libyaml when present: the same nodes, parsed in C
     _Base = yaml.CSafeLoader
@@ -183,7 +183,9 @@ class Doc:
         return self.keymarks.get(path) or self.at(path)
 
     def problem(self, path: Path_, code: str, message: str, *, key: bool = False,
-                severity: str = "error") -> Problem:
+                severity: Severity | None = None) -> Problem:
+        """A problem at ``path`` (at its key when ``key``), of the code's registered
+        severity unless ``severity`` is given."""
         line, col = self.key_at(path) if key else self.at(path)
         return Problem(self.path, line, col, code, message, severity)
 
@@ -466,7 +468,7 @@ def cut_by_comments(node, text: str, display: str) -> list[Problem]:
                        f"{label}the value is empty: {comment!r} is a YAML comment; quote the "
                        "value if the '#' belongs to it")
             problems.append(Problem(display, end.line + 1, end.column + found.end(), "Y010",
-                                    message, "warning"))
+                                    message))
     return sorted(problems)
 
 

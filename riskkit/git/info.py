@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
+
+from riskkit.git import run
+from riskkit.problems import ConfigError
 
 
 def _git(root: Path, *args: str) -> str | None:
+    """git's answer, or None when there is none (no git, not a repository, no answer
+    within 10 seconds): a document's version line must never stop the document."""
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                              timeout=10)
-    except (OSError, subprocess.SubprocessError):
+        done = run.run(root, *args, check=False, timeout=10)
+    except ConfigError:
         return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    return done.text().strip() if done.ok else None
 
 
 def file_version(root: Path, rel: str) -> str:

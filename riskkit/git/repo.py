@@ -6,11 +6,12 @@ checked with the same loaders as the working tree, each revision with its own ma
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from riskkit.files import schemacheck
+from riskkit.files.walk import wanted
+from riskkit.git import run as git
 from riskkit.problems import ConfigError, InputError
 from riskkit.register.risk import Risk, entries, load_risk
 from riskkit.runbook.model import Runbook, load_runbook
@@ -20,84 +21,62 @@ from riskkit.files.yamlload import load_bytes
 WORKTREE = None  # the revision that means "the files on disk"
 
 
-def git(root: Path, *args: str, check: bool = True) -> str:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                              timeout=60)
-    except FileNotFoundError:
-        raise ConfigError("git is not installed")
-    if check and done.returncode != 0:
-        raise ConfigError(f"git {' '.join(args[:2])}: {done.stderr.strip() or 'failed'}")
-    return done.stdout
-
-
 class Repo:
     """A git repository holding the workspace at ``prefix`` (relative to the top level)."""
 
     def __init__(self, ws_root: Path):
         self.ws_root = ws_root
-        try:
-            out = subprocess.run(["git", "-C", str(ws_root), "rev-parse", "--show-toplevel"],
-                                 capture_output=True, text=True)
-        except FileNotFoundError:
-            raise ConfigError("git is not installed (riskkit diff and history need it)")
-        if out.returncode != 0:
+        out = git.run(ws_root, "rev-parse", "--show-toplevel", check=False)
+        if not out.ok:
             raise ConfigError(f"{ws_root} is not in a git repository (riskkit diff and history "
                               "read the register's git history)")
-        self.top = Path(out.stdout.strip()).resolve()
+        self.top = Path(out.text()).resolve()
         rel = ws_root.resolve().relative_to(self.top).as_posix()
         self.prefix = "" if rel == "." else rel + "/"
-        self._batch = None
+        self._batch: git.Batch | None = None
+
+    def _has_commits(self) -> bool:
+        return git.run(self.top, "rev-parse", "--verify", "--quiet", "HEAD", check=False).ok
 
     def resolve(self, rev: str) -> str:
-        out = subprocess.run(["git", "-C", str(self.top), "rev-parse", "--verify", "--quiet",
-                              f"{rev}^{{commit}}"], capture_output=True, text=True)
-        if out.returncode != 0:
-            empty = subprocess.run(["git", "-C", str(self.top), "rev-parse", "--verify",
-                                    "--quiet", "HEAD"], capture_output=True).returncode != 0
-            if empty:
+        out = git.run(self.top, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}",
+                      check=False)
+        if not out.ok:
+            if not self._has_commits():
                 raise ConfigError("the repository has no commits yet: commit the register "
                                   "first, then compare revisions")
             raise InputError(f"unknown revision '{rev}'")  # a wrong value: exit 1
-        return out.stdout.strip()
+        return out.text().strip()
 
     def files(self, commit: str, folders=("risks", "runbooks")) -> list[str]:
         """Workspace-relative paths of the YAML files under ``folders`` at ``commit``."""
         paths = [self.prefix + f for f in folders]
-        out = git(self.top, "ls-tree", "-r", "-z", "--name-only", commit, "--", *paths)
-        return sorted(p[len(self.prefix):] for p in out.split("\0")
-                      if p.endswith((".yaml", ".yml")))
+        out = git.run(self.top, "ls-tree", "-r", "-z", "--name-only", commit, "--", *paths)
+        # The walker's rules, as for the working tree: no hidden file, .YAML too.
+        return sorted(p[len(self.prefix):] for p in git.names(out.stdout)
+                      if wanted(p[len(self.prefix):]))
 
     def read(self, commit: str, rel: str) -> bytes | None:
         """A file's bytes at ``commit``, or None when it is not there."""
-        if self._batch is None:  # git exists: Repo() ran it already
-            self._batch = subprocess.Popen(["git", "-C", str(self.top), "cat-file", "--batch"],
-                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self._batch.stdin.write(f"{commit}:{self.prefix}{rel}\n".encode())
-        self._batch.stdin.flush()
-        header = self._batch.stdout.readline().split()
-        if len(header) < 3 or header[1] != b"blob":
-            return None
-        data = self._batch.stdout.read(int(header[2]))
-        self._batch.stdout.read(1)  # the newline after each object
-        return data
+        if self._batch is None:
+            self._batch = git.Batch(self.top)
+        return self._batch.read(f"{commit}:{self.prefix}{rel}")
 
     def close(self) -> None:
         if self._batch is not None:
-            self._batch.stdin.close()
-            self._batch.wait()
+            self._batch.close()
             self._batch = None
 
     def log(self, paths: list[str]) -> list[dict]:
         """Commits that touched ``paths``, oldest first, with their author dates."""
-        if subprocess.run(["git", "-C", str(self.top), "rev-parse", "--verify", "--quiet",
-                           "HEAD"], capture_output=True).returncode != 0:
-            return []  # no commits yet
+        if not self._has_commits():
+            return []
         args = ["log", "--reverse", "--format=%H%x1f%h%x1f%ad%x1f%an%x1f%s",
                 "--date=short"]
-        out = git(self.top, *args, "--", *[self.prefix + p for p in paths])
+        out = git.run(self.top, *args, "--", *[self.prefix + p for p in paths]).stdout
         commits = []
-        for line in out.splitlines():
+        # Authors and subjects are text for people: a byte that is not UTF-8 shows as �.
+        for line in out.decode("utf-8", "replace").splitlines():
             full, short, date, author, subject = line.split("\x1f")
             commits.append({"commit": full, "short": short, "date": date, "author": author,
                             "subject": subject})
@@ -126,7 +105,9 @@ def snapshot(repo: Repo, commit: str | None, label: str, only_risk: str | None =
         from riskkit.workspace import open_workspace
 
         ws = open_workspace(root)
-        names = [ws.rel(p) for folder in ("risks", "runbooks") for p in ws.files(folder)]
+        walks = [ws.walk(folder) for folder in ("risks", "runbooks")]
+        names = [ws.rel(p) for found in walks for p in found.files]
+        unreadable = [ws.rel(p) for found in walks for p, _ in found.unreadable]
     else:
         def read(rel):
             return repo.read(commit, rel)
@@ -142,7 +123,8 @@ def snapshot(repo: Repo, commit: str | None, label: str, only_risk: str | None =
             raise ConfigError(f"{SETTINGS} cannot be read at {label}", problems)
         ws = build_workspace(root, doc, read)
         names = repo.files(commit)
-    snap = Snapshot(label, ws)
+        unreadable = []
+    snap = Snapshot(label, ws, skipped=unreadable)  # a folder that cannot be read
     needle = only_risk.encode() if only_risk else None
     for rel in names:
         raw = read(rel)

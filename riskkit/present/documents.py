@@ -1,15 +1,20 @@
-"""Plain-data contexts for the printed documents: emergency plans and drill checklists."""
+"""Contexts for the printed documents: emergency plans and drill checklists.
+
+A context is the templates' namespace: the plan view (its steps as printed, text rendered
+over the inputs) and small frozen records built for the page, never a view mutated in place.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import textwrap
+from dataclasses import dataclass, fields, replace
 
 from riskkit import __version__
 from riskkit.drill.model import quarter_of
 from riskkit.git.info import file_version
-from riskkit.runbook.view import stage_kind
+from riskkit.runbook.view import PlanView, StepView, stage_kind
 from riskkit.runbook.view import view as runbook_view
 from riskkit.present.jinja import render_template
 from riskkit.runbook.render import render_steps, resolve_inputs
@@ -27,15 +32,66 @@ PREFLIGHT = [
 ]
 
 
-def _stages(view: dict) -> list[dict]:
-    """The plan's stages; ``kind`` says whether their steps run side by side or are
-    alternatives for different scenarios (see ``plan.stage_kind``)."""
+@dataclass(frozen=True)
+class CommandBlock:
+    """A piece of a rollback: a command to print as code, or prose."""
+
+    code: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class PrintedStep(StepView):
+    """A step as a document prints it: its rollback cut into command and prose blocks."""
+
+    rollback_blocks: tuple[CommandBlock, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the printed plan; ``kind`` says whether its steps run side by side or
+    are alternatives for different scenarios (see ``stage_kind``)."""
+
+    number: int
+    steps: tuple[StepView, ...]
+    kind: str
+    parallel: bool
+
+
+@dataclass(frozen=True)
+class FilledInput:
+    """An input of the plan with the value it was given (or got by default)."""
+
+    name: str
+    value: object
+    description: str
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A row of a checklist's participants table."""
+
+    id: str
+    title: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """A step to roll back when the drill closes, with its rollback as blocks."""
+
+    id: str
+    rollback: str
+    blocks: tuple[CommandBlock, ...]
+
+
+def _stages(view: PlanView) -> list[Stage]:
+    """The plan's stages, in order."""
     out = []
-    for number in range(1, len(view["stages"]) + 1):
-        steps = [s for s in view["steps"] if s["stage"] == number]
+    for number in range(1, len(view.stages) + 1):
+        steps = view.stage_steps(number)
         kind = stage_kind(steps)
-        out.append({"number": number, "steps": steps, "kind": kind,
-                    "parallel": kind in ("parallel", "mixed")})
+        out.append(Stage(number, tuple(steps), kind, kind in ("parallel", "mixed")))
     return out
 
 
@@ -44,37 +100,40 @@ def _stages(view: dict) -> list[dict]:
 _COMMAND = re.compile(r"(?:\$\s+)?(?:[a-z0-9_~.][\w.~+-]*|/[\w./-]+)(?:\s|$)")
 
 
-def command_blocks(text: str) -> list[dict]:
-    """``text`` (a rollback) cut into prose and command blocks: ``{"code": bool, "text"}``.
+def command_blocks(text: str) -> list[CommandBlock]:
+    """``text`` (a rollback) cut into prose and command blocks.
 
     Authors write a rollback as a command, as a sentence, or as a sentence that introduces
     commands; the commands should print as code, the sentences as text. A line that ends in
     a backslash, or an indented line after a command, continues that command.
     """
-    blocks: list[dict] = []
+    blocks: list[tuple[bool, list[str]]] = []  # (code, lines) while a block grows
     fresh = True
     for line in text.strip("\n").splitlines():
         if not line.strip():
             fresh = True
             continue
         last = None if fresh or not blocks else blocks[-1]
-        continued = last is not None and last["code"] and (
-            last["text"].rstrip().endswith("\\") or line[:1].isspace())
+        continued = last is not None and last[0] and (
+            last[1][-1].rstrip().endswith("\\") or line[:1].isspace())
         code = continued or bool(_COMMAND.match(line.strip()))
-        if last is not None and last["code"] == code:
-            last["text"] += "\n" + line
+        if last is not None and last[0] == code:
+            last[1].append(line)
         else:
-            blocks.append({"code": code, "text": line})
+            blocks.append((code, [line]))
         fresh = False
-    for block in blocks:
-        block["text"] = textwrap.dedent(block["text"]).strip() if block["code"] \
-            else " ".join(ln.strip() for ln in block["text"].splitlines())
-    return blocks
+    return [CommandBlock(code, textwrap.dedent("\n".join(lines)).strip() if code
+                         else " ".join(ln.strip() for ln in lines))
+            for code, lines in blocks]
 
 
-def _with_blocks(view: dict) -> None:
-    for step in view["steps"]:
-        step["rollback_blocks"] = command_blocks(step["rollback"]) if step["rollback"] else []
+def _printed(view: PlanView) -> PlanView:
+    """The view with its steps as printed (rollbacks cut into blocks)."""
+    steps = tuple(PrintedStep(**{f.name: getattr(s, f.name) for f in fields(s)},
+                              rollback_blocks=tuple(command_blocks(s.rollback))
+                              if s.rollback else ())
+                  for s in view.steps)
+    return replace(view, steps=steps)
 
 
 def plan_context(ws, loaded, runbook, given: dict, scenario: str | None,
@@ -82,14 +141,13 @@ def plan_context(ws, loaded, runbook, given: dict, scenario: str | None,
     """Everything the emergency plan templates need, as sorted plain data."""
     values = resolve_inputs(runbook, given)
     view = runbook_view(runbook, ws.roles, loaded.risks_of(runbook.id), scenario, measured)
-    render_steps(runbook, view, values)
-    _with_blocks(view)
+    view = _printed(render_steps(runbook, view, values))
     return {
         "org": ws.name,
         "plan": view,
         "stages": _stages(view),
-        "inputs": [{"name": i["name"], "value": values.get(i["name"]),
-                    "description": i["description"]} for i in view["inputs"]],
+        "inputs": [FilledInput(i.name, values.get(i.name), i.description)
+                   for i in view.inputs],
         "generated": as_of.isoformat(),
         "version": file_version(ws.root, runbook.file),
         "riskkit_version": __version__,
@@ -104,41 +162,38 @@ def checklist_context(ws, loaded, runbook, given: dict, scenario: str | None,
     """
     values = resolve_inputs(runbook, given, partial=True, doing="print the checklist for")
     view = runbook_view(runbook, ws.roles, loaded.risks_of(runbook.id), scenario, measured)
-    render_steps(runbook, view, values, placeholders=True)
-    _with_blocks(view)
+    view = _printed(render_steps(runbook, view, values, placeholders=True))
     quarter = quarter_of(as_of)
-    roles = [{"id": "game-master", "title": "Game master (runs the drill, injects "
-              "complications, calls abort)", "contact": ""}]
-    roles += [{"id": r["id"], "title": r["title"],
-               "contact": ", ".join(x for x in (r["contact"], r["phone"]) if x)}
-              for r in view["roles"]]
-    roles += [{"id": "observer", "title": "Observer (takes notes, does not act)",
-               "contact": ""}] * 2
+    roles = [Participant("game-master", "Game master (runs the drill, injects "
+                         "complications, calls abort)", "")]
+    roles += [Participant(r.id, r.title, ", ".join(x for x in (r.contact, r.phone) if x))
+              for r in view.roles]
+    roles += [Participant("observer", "Observer (takes notes, does not act)", "")] * 2
     complications = []
-    hands_on = [r for r in view["roles"] if r["id"] not in ("ic", "scribe", "comms")]
+    hands_on = [r for r in view.roles if r.id not in ("ic", "scribe", "comms")]
     if hands_on:
-        complications.append(f"The {hands_on[0]['title']} ({hands_on[0]['id']}) is "
+        complications.append(f"The {hands_on[0].title} ({hands_on[0].id}) is "
                              "unavailable for the first 15 minutes: who takes over, and do "
                              "they have access?")
-    if view["comms"].get("channel"):
-        complications.append(f"{view['comms']['channel']} is unavailable: move to the "
+    comms = view.comms
+    if comms.channel:
+        complications.append(f"{comms.channel} is unavailable: move to the "
                              "bridge and say so in the status update")
-    critical = view["critical_path"]
+    critical = view.critical_path
     if len(critical) > 2:
         complications.append(f"Step '{critical[len(critical) // 2]}' fails its verification "
                              "the first time: roll back or retry?")
     complications.append("A senior stakeholder joins the bridge asking for an ETA")
-    objectives = [f"Mitigate within the expected {view['eta_minutes']:g} minutes"
-                  + (f" (RTO {view['rto_minutes']} min)" if view["rto_minutes"] else "")]
-    objectives += [f"Exit criterion met: {c}" for c in view["exit_criteria"]]
+    objectives = [f"Mitigate within the expected {view.eta_minutes:g} minutes"
+                  + (f" (RTO {view.rto_minutes} min)" if view.rto_minutes else "")]
+    objectives += [f"Exit criterion met: {c}" for c in view.exit_criteria]
     objectives.append("Every step verified as written, or a finding raised")
-    comms = view["comms"]
-    if comms.get("cadence_minutes"):
+    if comms.cadence_minutes:
         objectives.append(f"Status updates sent on the cadence (every "
-                          f"{comms['cadence_minutes']} min)")
-    elif comms.get("channel") or comms.get("audiences"):
-        objectives.append("Status updates sent" + (f" in {comms['channel']}"
-                                                   if comms.get("channel") else ""))
+                          f"{comms.cadence_minutes} min)")
+    elif comms.channel or comms.audiences:
+        objectives.append("Status updates sent" + (f" in {comms.channel}"
+                                                   if comms.channel else ""))
     return {
         "org": ws.name,
         "drill_id": f"DRILL-{as_of.isoformat()}-{runbook.id}",
@@ -153,11 +208,14 @@ def checklist_context(ws, loaded, runbook, given: dict, scenario: str | None,
         "preflight": PREFLIGHT,
         "complications": complications,
         # undo the last change first
-        "rollbacks": [{"id": s["id"], "rollback": s["rollback"],
-                       "blocks": s["rollback_blocks"]}
-                      for s in reversed(view["steps"]) if s["rollback"]],
+        "rollbacks": [Rollback(s.id, s.rollback, _blocks(s))
+                      for s in reversed(view.steps) if s.rollback],
         "riskkit_version": __version__,
     }
+
+
+def _blocks(step: StepView) -> tuple[CommandBlock, ...]:
+    return step.rollback_blocks if isinstance(step, PrintedStep) else ()
 
 
 def pack_inputs(runbooks: list, given: dict) -> list[dict]:
@@ -172,11 +230,28 @@ def pack_inputs(runbooks: list, given: dict) -> list[dict]:
     return out
 
 
-def render_plan(ws, context: dict, fmt: str, paper: str = "a4") -> str:
-    return render_template(ws.root, f"plan.{fmt}.j2", {**context, "paper": paper})
+def plan_md(context: dict, root=None, paper: str = "a4") -> str:
+    """The emergency plan from ``plan_context``; ``root``: the workspace, whose
+    templates/ may override the built-in ones."""
+    return render_template(root, "plan.md.j2", {**context, "paper": paper})
 
 
-def render_checklists(ws, contexts: list[dict], fmt: str, paper: str = "a4") -> str:
-    return render_template(ws.root, f"checklist.{fmt}.j2", {"checklists": contexts,
-                                                            "paper": paper,
-                                                            "org": ws.name})
+def plan_html(context: dict, root=None, paper: str = "a4") -> str:
+    return render_template(root, "plan.html.j2", {**context, "paper": paper})
+
+
+def plan_txt(context: dict, root=None, paper: str = "a4") -> str:
+    return render_template(root, "plan.txt.j2", {**context, "paper": paper})
+
+
+def checklist_pack(ws, contexts: list[dict]) -> dict:
+    """One or more checklists (from ``checklist_context``) printed as one pack."""
+    return {"checklists": contexts, "org": ws.name}
+
+
+def checklists_md(pack: dict, root=None, paper: str = "a4") -> str:
+    return render_template(root, "checklist.md.j2", {**pack, "paper": paper})
+
+
+def checklists_html(pack: dict, root=None, paper: str = "a4") -> str:
+    return render_template(root, "checklist.html.j2", {**pack, "paper": paper})

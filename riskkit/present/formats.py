@@ -13,7 +13,16 @@ from riskkit.problems import Problem
 
 
 def to_json(data) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    """``data`` as indented JSON; a typed view in it (one with ``to_dict()``) as its dict."""
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False,
+                      default=_as_dict) + "\n"
+
+
+def _as_dict(value):
+    to_dict = getattr(value, "to_dict", None)
+    if to_dict is None:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return to_dict()
 
 
 def problems_text(problems: list[Problem]) -> str:
@@ -42,7 +51,17 @@ def problems_github(problems: list[Problem]) -> str:
                                p.code, p.message) for p in problems)
 
 
+# The same three as the registry's "problems" view (a test keeps them so), for a format
+# that prints problems inside its own (review's github annotations).
 PROBLEM_FORMATS = {"text": problems_text, "json": problems_json, "github": problems_github}
+
+
+def validate_summary(counts: dict, problems: list[Problem]) -> str:
+    """The line ``validate`` ends its text output with (on stderr)."""
+    errors = sum(p.is_error for p in problems)
+    return (f"{counts['risks']} risks, {counts['runbooks']} runbooks, "
+            f"{counts['drills']} drills: {errors} error(s), "
+            f"{len(problems) - errors} warning(s)")
 
 
 def table(rows: list[list[str]], headers: list[str]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from riskkit.runbook.view import stage_kind
+from riskkit.runbook.view import PlanView, stage_kind
 
 
 def minutes_text(value) -> str:
@@ -14,62 +14,62 @@ STAGE_NOTES = {"single": "", "parallel": " (in parallel)",
                "mixed": " (in parallel, each step only in its scenarios)"}
 
 
-def view_text(v: dict) -> str:
-    """The text of ``runbook show``: the view of plan.view() for a person."""
-    out = [f"{v['id']}: {v['title']}"]
-    meta = [x for x in (v["severity"], v["owner"] and f"owner {v['owner']}") if x]
+def view_text(v: PlanView) -> str:
+    """The text of ``runbook show``: the plan view for a person."""
+    out = [f"{v.id}: {v.title}"]
+    meta = [x for x in (v.severity, v.owner and f"owner {v.owner}") if x]
     if meta:
         out.append(" · ".join(meta))
-    if v["risks"]:
-        out.append("risks: " + ", ".join(f"{r['id']} ("
-                                        + ("closed, " if r["status"] == "closed" else "")
-                                        + f"{r['level']} {r['score']}"
-                                        + (f", RTO {r['rto_minutes']} min" if r['rto_minutes']
-                                           is not None else "") + ")" for r in v["risks"]))
-    if v["scenario"]:
-        out.append(f"scenario: {v['scenario']} ({v['scenarios'][v['scenario']]})")
-    elif v["scenarios"]:
-        out.append("scenarios: " + ", ".join(v["scenarios"]) + " (pick one with --scenario)")
-    eta = f"expected time to mitigate: {v['eta_minutes']:g} min"
-    if v["rto_minutes"] is not None:
-        verdict = "within" if v["within_rto"] else "ABOVE"
-        eta += f" ({verdict} the RTO of {v['rto_minutes']} min)"
-    out += [eta, "critical path: " + " -> ".join(v["critical_path"])]
-    if v["drilled_eta_minutes"] is not None:
-        out.append(f"as drilled: {v['drilled_eta_minutes']:g} min via "
-                   + " -> ".join(v["drilled_critical_path"]))
-    if v["unestimated"]:
-        out.append("no estimate (counted as 0): " + ", ".join(v["unestimated"]))
-    for i in range(1, len(v["stages"]) + 1):
-        steps = [s for s in v["steps"] if s["stage"] == i]
+    if v.risks:
+        out.append("risks: " + ", ".join(f"{r.id} ("
+                                        + ("closed, " if r.status == "closed" else "")
+                                        + f"{r.level} {r.score}"
+                                        + (f", RTO {r.rto_minutes} min" if r.rto_minutes
+                                           is not None else "") + ")" for r in v.risks))
+    if v.scenario:
+        out.append(f"scenario: {v.scenario} ({v.scenarios[v.scenario]})")
+    elif v.scenarios:
+        out.append("scenarios: " + ", ".join(v.scenarios) + " (pick one with --scenario)")
+    eta = f"expected time to mitigate: {v.eta_minutes:g} min"
+    if v.rto_minutes is not None:
+        verdict = "within" if v.within_rto else "ABOVE"
+        eta += f" ({verdict} the RTO of {v.rto_minutes} min)"
+    out += [eta, "critical path: " + " -> ".join(v.critical_path)]
+    if v.drilled_eta_minutes is not None:
+        out.append(f"as drilled: {v.drilled_eta_minutes:g} min via "
+                   + " -> ".join(v.drilled_critical_path or ()))
+    if v.unestimated:
+        out.append("no estimate (counted as 0): " + ", ".join(v.unestimated))
+    for i in range(1, len(v.stages) + 1):
+        steps = v.stage_steps(i)
         out.append("")
         out.append(f"Stage {i}" + STAGE_NOTES[stage_kind(steps)])
         for step in steps:
-            mark = "*" if step["critical"] else " "
-            minutes = minutes_text(step["minutes"])
-            if step["measured_minutes"] is not None:
-                minutes += f" (drilled {step['measured_minutes']:g})"
-            flags = "".join([f" [approval: {step['approval']}]" if step["approval"] else "",
-                             " [irreversible]" if step["irreversible"] else "",
-                             f" [only when: {', '.join(step['when'])}]"
-                             if step["when"] and not v["scenario"] else ""])
-            out.append(f" {mark} {step['id']:<22} {step['role'] or '-':<10} {minutes:>5} min  "
-                       f"{step['title']}{flags}")
+            mark = "*" if step.critical else " "
+            minutes = minutes_text(step.minutes)
+            if step.measured_minutes is not None:
+                minutes += f" (drilled {step.measured_minutes:g})"
+            flags = "".join([f" [approval: {step.approval}]" if step.approval else "",
+                             " [irreversible]" if step.irreversible else "",
+                             f" [only when: {', '.join(step.when)}]"
+                             if step.when and not v.scenario else ""])
+            out.append(f" {mark} {step.id:<22} {step.role or '-':<10} {minutes:>5} min  "
+                       f"{step.title}{flags}")
     out += ["", "* on the critical path", "", "Roles"]
-    for role in v["roles"]:
-        reach = ", ".join(x for x in (role["contact"], role["pager"] and f"pager {role['pager']}",
-                                      role["phone"]) if x)
-        out.append(f"  {role['id']:<10} {role['title']:<32} {role['steps']} step(s), "
-                   f"{role['minutes']:g} min" + (f"  {reach}" if reach else ""))
-    if v["inputs"]:
+    for role in v.roles:
+        reach = ", ".join(x for x in (role.contact, role.pager and f"pager {role.pager}",
+                                      role.phone) if x)
+        out.append(f"  {role.id:<10} {role.title:<32} {role.steps} step(s), "
+                   f"{role.minutes:g} min" + (f"  {reach}" if reach else ""))
+    if v.inputs:
         out += ["", "Inputs"]
-        for inp in v["inputs"]:
-            bits = ["required" if inp["required"] else "optional"]
-            if inp["default"] is not None:
-                bits.append(f"default {inp['default']}")
-            if inp["choices"]:
-                bits.append("one of " + ", ".join(map(str, inp["choices"])))
-            if inp["pattern"]:
-                bits.append(f"pattern {inp['pattern']}")
-            out.append(f"  {inp['name']:<12} {'; '.join(bits)}  {inp['description']}")
+        for inp in v.inputs:
+            bits = ["required" if inp.required else "optional"]
+            if inp.default is not None:
+                bits.append(f"default {inp.default}")
+            if inp.choices:
+                bits.append("one of " + ", ".join(map(str, inp.choices)))
+            if inp.pattern:
+                bits.append(f"pattern {inp.pattern}")
+            out.append(f"  {inp.name:<12} {'; '.join(bits)}  {inp.description}")
     return "\n".join(out) + "\n"

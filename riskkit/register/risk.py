@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from riskkit.files import schemacheck
+from riskkit.files.written import R as _R, AsWritten
 from riskkit.register.matrix import Matrix, Rating
 from riskkit.problems import Problem, did_you_mean
 from riskkit.files.yamlload import Doc
@@ -17,6 +19,36 @@ class Control:
     title: str
     kind: str
     status: str
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "kind": self.kind, "status": self.status}
+
+
+@dataclass(frozen=True)
+class Treatment(AsWritten):
+    """How the risk is treated; ``due`` is a date as written (YYYY-MM-DD)."""
+
+    strategy: str
+    rationale: str | None = None
+    due: str | None = None
+
+
+@dataclass(frozen=True)
+class Acceptance(AsWritten):
+    """Who accepted the risk, until when (and since when); dates as written."""
+
+    by: str
+    until: str
+    since: str | None = None
+    rationale: str | None = None
+
+
+@dataclass(frozen=True)
+class Review(AsWritten):
+    """The risk's last review: its date as written, and by whom."""
+
+    last: str
+    by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -30,9 +62,9 @@ class Risk:
     description: str = ""
     category: str = ""
     controls: tuple[Control, ...] = ()
-    treatment: dict | None = None
-    acceptance: dict | None = None
-    review: dict | None = None
+    treatment: Treatment | None = None
+    acceptance: Acceptance | None = None
+    review: Review | None = None
     rto_minutes: int | None = None
     runbooks: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
@@ -56,7 +88,7 @@ class Risk:
         """A date field such as ``date('review', 'last')``, or None when absent."""
         value = getattr(self, path[0])
         for part in path[1:]:
-            value = (value or {}).get(part)
+            value = getattr(value, part, None)
         return dt.date.fromisoformat(value) if value else None
 
     def at(self, *path) -> tuple[int, int]:
@@ -75,11 +107,11 @@ class Risk:
             "level": self.rating.level.id,
             "residual": self.residual.to_dict() if self.residual else None,
             "above_appetite": above_appetite,
-            "treatment": self.treatment,
-            "acceptance": self.acceptance,
-            "review": self.review,
+            "treatment": self.treatment.to_dict() if self.treatment else None,
+            "acceptance": self.acceptance.to_dict() if self.acceptance else None,
+            "review": self.review.to_dict() if self.review else None,
             "rto_minutes": self.rto_minutes,
-            "controls": [c.__dict__ for c in self.controls],
+            "controls": [c.to_dict() for c in self.controls],
             "runbooks": list(self.runbooks),
             "tags": list(self.tags),
             "file": self.file,
@@ -195,11 +227,17 @@ def load_risk(doc: Doc, base: tuple, matrix: Matrix) -> tuple[Risk | None, list[
         category=data.get("category", ""),
         controls=tuple(Control(c["id"], c["title"], c["kind"], c["status"])
                        for c in data.get("controls", [])),
-        treatment=data.get("treatment"), acceptance=data.get("acceptance"),
-        review=data.get("review"), rto_minutes=data.get("rto_minutes"),
+        treatment=_record(Treatment, data.get("treatment")),
+        acceptance=_record(Acceptance, data.get("acceptance")),
+        review=_record(Review, data.get("review")), rto_minutes=data.get("rto_minutes"),
         runbooks=tuple(data.get("runbooks", [])), tags=tuple(data.get("tags", [])),
         file=doc.path, doc=doc, base=base,
     ), []
+
+
+def _record(kind: type[_R], data: Any) -> _R | None:
+    """The record of an optional mapping (``treatment:``, ``review:``…) the schema checked."""
+    return None if data is None else kind.from_dict(data)
 
 
 def duplicate_ids(items, kind: str, code: str) -> list[Problem]:

@@ -1,134 +1,79 @@
-"""``riskkit review``: what needs attention now, each finding with its place and owner."""
+"""``riskkit review``: what needs attention now, each finding with its place and owner.
+
+The engine: every rule of the registry is asked about every subject it looks at, and what
+they find comes back as ``Finding``s -- problems (a warning whose code is the kind) that
+also name their subject and its owner.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from riskkit.codes import Severity
+from riskkit.problems import Problem
 from riskkit.register import rules
-from riskkit.drill.model import last_drills
+from riskkit.review.registry import KINDS, RULE_BY_ID, RULES
+from riskkit.review.rule import Context, Rule
 
-EXPIRING_DAYS = 30
+if TYPE_CHECKING:  # pragma: no cover
+    from riskkit.load import Loaded
 
-KINDS = {
-    "review-overdue": "risk review overdue",
-    "acceptance-expired": "risk acceptance expired",
-    "acceptance-expiring": "risk acceptance expiring soon",
-    "no-treatment": "above appetite without a treatment",
-    "no-runbook": "above appetite without a runbook",
-    "treatment-overdue": "treatment past its due date",
-    "drill-never": "runbook never drilled",
-    "drill-overdue": "runbook drill overdue",
-    "finding-overdue": "drill finding past due",
-    "eta-above-rto": "expected time to mitigate above the RTO",
-    "runbook-unlinked": "runbook linked to no risk",
-}
+__all__ = ["KINDS", "Finding", "review", "summary"]
 
 
 @dataclass(frozen=True, order=True)
-class Finding:
-    path: str
-    line: int
-    col: int
-    kind: str
-    subject: str
-    owner: str
-    message: str
+class Finding(Problem):
+    """A problem found by ``review``: ``code`` is its kind, it is always a warning, and it
+    names the risk or runbook it is about (``subject``) and who should act (``owner``)."""
+
+    severity: Severity = field(default=Severity.WARNING, compare=False)
+    subject: str = ""
+    owner: str = "-"
+
+    @property
+    def kind(self) -> str:
+        return self.code
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "subject": self.subject, "owner": self.owner,
                 "message": self.message, "path": self.path, "line": self.line, "col": self.col}
 
 
-def review(loaded, as_of: dt.date) -> list[Finding]:
-    """Every finding, sorted by file and line."""
-    ws = loaded.workspace
-    out: list[Finding] = []
+# What each kind of rule is given, from a loaded workspace.
+SUBJECTS: dict[str, Callable[[Loaded], Iterable[Any]]] = {
+    "risk": lambda loaded: [r for r in loaded.risks if rules.is_active(r)],
+    "runbook": lambda loaded: loaded.runbooks,
+    "drill": lambda loaded: loaded.drills,
+}
 
-    def add(kind, where, subject, owner, message):
-        path, (line, col) = where
-        out.append(Finding(path, line, col, kind, subject, owner or "-", message))
 
-    for risk in loaded.risks:
-        if risk.status == "closed":
-            continue
-        here = (risk.file, (risk.line, risk.col))
-        interval = ws.review_days.get(risk.level.id)
-        last = risk.date("review", "last")
-        if interval and last is None:
-            add("review-overdue", (risk.file, risk.at("id")), risk.id, risk.owner,
-                f"{risk.id} ({risk.level.id}) has never been reviewed; {risk.level.id} risks "
-                f"are reviewed every {interval} days")
-        elif interval and last + dt.timedelta(days=interval) < as_of:
-            late = (as_of - last).days - interval
-            add("review-overdue", (risk.file, risk.at("review", "last")), risk.id, risk.owner,
-                f"{risk.id} ({risk.level.id}) last reviewed {last.isoformat()}, {late} days past "
-                f"its {interval}-day cadence")
-        until = risk.date("acceptance", "until")
-        if until and risk.status == "accepted":
-            where = (risk.file, risk.at("acceptance", "until"))
-            by = risk.acceptance.get("by", "?")
-            if until < as_of:
-                add("acceptance-expired", where, risk.id, risk.owner,
-                    f"{risk.id}: acceptance by {by} expired on {until.isoformat()}; renew it or "
-                    "treat the risk")
-            elif until <= as_of + dt.timedelta(days=EXPIRING_DAYS):
-                add("acceptance-expiring", where, risk.id, risk.owner,
-                    f"{risk.id}: acceptance by {by} expires on {until.isoformat()} "
-                    f"(in {(until - as_of).days} days)")
-        above = rules.needs_response(ws, risk)
-        if above and not risk.treatment:
-            add("no-treatment", here, risk.id, risk.owner,
-                f"{risk.id} is {risk.level.id} ({risk.rating.score}), above the appetite "
-                f"({ws.appetite.id}), with no treatment")
-        if above and not loaded.runbooks_of(risk.id):
-            add("no-runbook", here, risk.id, risk.owner,
-                f"{risk.id} is {risk.level.id} ({risk.rating.score}), above the appetite "
-                f"({ws.appetite.id}), with no runbook")
-        due = risk.date("treatment", "due")
-        if due and due < as_of and risk.status in ("open", "mitigating"):
-            add("treatment-overdue", (risk.file, risk.at("treatment", "due")), risk.id,
-                risk.owner, f"{risk.id}: treatment ({risk.treatment['strategy']}) was due "
-                f"{due.isoformat()}, {(as_of - due).days} days ago")
-    last = last_drills([d for d in loaded.drills if d.date <= as_of])
-    for runbook in loaded.runbooks:
-        here = (runbook.file, runbook.at("id"))
-        risks = loaded.risks_of(runbook.id)
-        if not risks:
-            add("runbook-unlinked", here, runbook.id, runbook.owner,
-                f"{runbook.id} answers no risk: link it with risks: or retire it")
-        need = rules.drill_need(ws, risks)
-        if need:
-            interval, top = need.interval_days, need.risk
-            previous = last.get(runbook.id)
-            if previous is None:
-                add("drill-never", here, runbook.id, runbook.owner,
-                    f"{runbook.id} has never been drilled; it answers {top.level.id} {top.id} "
-                    f"(drill every {interval} days)")
-            elif previous.date + dt.timedelta(days=interval) < as_of:
-                add("drill-overdue", here, runbook.id, runbook.owner,
-                    f"{runbook.id} last drilled {previous.date.isoformat()}, "
-                    f"{(as_of - previous.date).days - interval} days past its {interval}-day "
-                    f"interval ({top.level.id} {top.id})")
-        for check in rules.rto_checks(runbook.eta_minutes, risks):
-            if not check.within:
-                add("eta-above-rto", here, runbook.id, runbook.owner,
-                    f"{runbook.id}: expected time to mitigate {check.eta_minutes:g} min is "
-                    f"above the RTO of {check.risk} ({check.rto_minutes} min)")
-    for drill in loaded.drills:
-        for i, finding in enumerate(drill.findings):
-            due = finding.get("due")
-            if finding.get("status") == "done":
-                continue
-            if due and dt.date.fromisoformat(due) < as_of:
-                line, col = drill.doc.at(("findings", i, "due"))
-                add("finding-overdue", (drill.file, (line, col)), drill.runbook,
-                    finding.get("owner"), f"finding from the {drill.date.isoformat()} drill of "
-                    f"{drill.runbook} was due {due}: {finding['title']}")
-    return sorted(out)
+def _order(f: Finding) -> tuple:
+    """The order review has always printed: place, kind, subject, owner, then message (a
+    Problem's own order would compare the message before the subject)."""
+    return (f.path, f.line, f.col, f.code, f.subject, f.owner, f.message)
+
+
+def review(loaded: Loaded, as_of: dt.date, kinds: Iterable[str] = ()) -> list[Finding]:
+    """Every finding (or those of ``kinds``, ids of the registry), sorted by file and line."""
+    chosen: Iterable[Rule] = [RULE_BY_ID[k] for k in dict.fromkeys(kinds)] or RULES
+    ctx = Context(loaded, as_of)
+    subjects: dict[str, list[Any]] = {}
+    out = []
+    for rule in chosen:
+        if rule.on not in subjects:
+            subjects[rule.on] = list(SUBJECTS[rule.on](loaded))
+        for subject in subjects[rule.on]:
+            for hit in rule.check(ctx, subject):
+                line, col = hit.place
+                out.append(Finding(hit.path, line, col, rule.id, hit.message,
+                                   subject=hit.subject, owner=hit.owner or "-"))
+    return sorted(out, key=_order)
 
 
 def summary(findings: list[Finding]) -> dict[str, int]:
+    """How many findings of each kind, by kind."""
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.kind] = counts.get(f.kind, 0) + 1

@@ -114,8 +114,8 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
     scenarios = data.get("scenarios", {})
     steps_data = data["steps"]
 
-    def problem(path, code, message, key=False, severity="error"):
-        problems.append(doc.problem(path, code, f"{rb}: {message}", key=key, severity=severity))
+    def problem(path, code, message, key=False):
+        problems.append(doc.problem(path, code, f"{rb}: {message}", key=key))
 
     ids: dict[str, int] = {}
     for i, step in enumerate(steps_data):
@@ -265,10 +265,10 @@ def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
     for path, text in fields:
         if "{" not in text:
             continue
-        names, error, line = template_variables(text)
-        if error:
-            code = "T003" if "refused" in error else "B011"
-            problems.append(_at_text_line(doc, path, line, code, f"{rb}: {error}"))
+        names, unusable = template_variables(text)
+        if unusable:
+            problems.append(_at_text_line(doc, path, unusable.line, unusable.code,
+                                          f"{rb}: {unusable.message}"))
         for name in sorted(names - declared):
             hint = did_you_mean(name, declared)
             problems.append(doc.problem(path, "B010", f"{rb}: uses '{{{{ {name} }}}}' but "
@@ -324,7 +324,7 @@ def lint(runbook: Runbook, roles: dict) -> list[Problem]:
 
     def warn(path, code, message):
         line, col = runbook.at(*path)
-        out.append(Problem(runbook.file, line, col, code, f"{rb}: {message}", "warning"))
+        out.append(Problem(runbook.file, line, col, code, f"{rb}: {message}"))
 
     if not runbook.triggers:
         warn(("id",), "W004", "no triggers: say which alerts or symptoms identify this emergency")

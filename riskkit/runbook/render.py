@@ -3,11 +3,13 @@ patterns) and filling in every step, in Jinja's sandbox with undefined names as 
 
 from __future__ import annotations
 
-import difflib
 import re
+from dataclasses import replace
+from typing import Any
 
-from riskkit.problems import InputError, Problem, ProblemsFound
+from riskkit.problems import InputError, Problem, ProblemsFound, did_you_mean, field_path
 from riskkit.runbook.model import TEXT_FIELDS, Runbook
+from riskkit.runbook.view import PlanView, StepView
 from riskkit.runbook.text import sandbox as _sandbox, template_variables
 
 
@@ -25,8 +27,7 @@ def resolve_inputs(runbook: Runbook, given: dict[str, str], partial: bool = Fals
     declared = {i.name: i for i in runbook.inputs}
     for name in given:
         if name not in declared:
-            match = difflib.get_close_matches(name, list(declared), n=1)
-            hint = f" (did you mean '{match[0]}'?)" if match else ""
+            hint = did_you_mean(name, declared)
             known = ", ".join(declared) or "it takes none"
             errors.append(f"unknown input '{name}'{hint}; {runbook.id} takes: {known}")
     values: dict[str, object] = {n: v for n, v in given.items() if n in declared}
@@ -109,8 +110,9 @@ def _unresolved_defaults(pending: list, missing: set[str]) -> list[str]:
             for spec in pending if spec.name not in blocked]
 
 
-def render_steps(runbook: Runbook, view: dict, values: dict, placeholders: bool = False) -> None:
-    """Render the text fields of ``view`` (title, steps) over ``values``, in place.
+def render_steps(runbook: Runbook, view: PlanView, values: dict,
+                 placeholders: bool = False) -> PlanView:
+    """``view`` with its text fields (title, steps…) rendered over ``values``.
 
     Problems point at the runbook line of the field; a sandbox escape is refused.
     """
@@ -172,26 +174,33 @@ def render_steps(runbook: Runbook, view: dict, values: dict, placeholders: bool 
                                     f"{runbook.id}: refused by the template sandbox: {exc}"))
         except TemplateError as exc:
             problems.append(Problem(runbook.file, line, col, "T001",
-                                    f"{runbook.id}: {field_name(path)}: {exc}"))
+                                    f"{runbook.id}: {field_path(path)}: {exc}"))
         except Exception as exc:  # arithmetic on text, division by zero: the user's text
             problems.append(Problem(runbook.file, line, col, "T001",
-                                    f"{runbook.id}: {field_name(path)}: cannot be rendered: "
+                                    f"{runbook.id}: {field_path(path)}: cannot be rendered: "
                                     f"{type(exc).__name__}: {exc}"))
         return text
 
-    view["title"] = render(view["title"], ("title",))
-    view["summary"] = render(view["summary"], ("summary",))
-    for key in ("triggers", "exit_criteria"):
-        view[key] = [render(text, (key, i)) for i, text in enumerate(view[key])]
-    for key in ("channel", "notes"):
-        if view["comms"].get(key):
-            view["comms"][key] = render(view["comms"][key], ("comms", key))
-    for step in view["steps"]:
-        for field in TEXT_FIELDS:
-            step[field] = render(step[field], ("steps", index[step["id"]], field))
+    def texts(step: StepView) -> dict[str, Any]:
+        return {field: render(getattr(step, field), ("steps", index[step.id], field))
+                for field in TEXT_FIELDS}
+
+    comms = view.comms
+    rendered = replace(
+        view,
+        title=render(view.title, ("title",)),
+        summary=render(view.summary, ("summary",)),
+        triggers=tuple(render(text, ("triggers", i)) for i, text in enumerate(view.triggers)),
+        exit_criteria=tuple(render(text, ("exit_criteria", i))
+                            for i, text in enumerate(view.exit_criteria)),
+        comms=replace(comms,
+                      channel=render(comms.channel, ("comms", "channel")) if comms.channel
+                      else comms.channel,
+                      notes=render(comms.notes, ("comms", "notes")) if comms.notes
+                      else comms.notes),
+        steps=tuple(replace(step, **texts(step)) for step in view.steps))
     if problems:
         raise ProblemsFound(problems)
+    return rendered
 
 
-def field_name(path: tuple) -> str:
-    return ".".join(str(p) for p in path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import NamedTuple
 
 
 @functools.lru_cache(maxsize=None)
@@ -24,8 +25,26 @@ def sandbox(undefined=None, autoescape=False, loader=None):
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
 
-def template_variables(text: str) -> tuple[set[str], str | None, int | None]:
-    """The names a runbook text uses, or the reason it cannot be used.
+class Unusable(NamedTuple):
+    """Why a runbook text cannot be used: the problem code, the words, and the line of
+    the text (1-based) it is on."""
+
+    code: str
+    message: str
+    line: int | None
+
+
+def _invalid(message: str, line: int | None) -> Unusable:
+    return Unusable("B011", message, line)  # not a template riskkit can use
+
+
+def _refused(why: str, line: int | None) -> Unusable:
+    # The same code and words as a refusal by the sandbox at render time.
+    return Unusable("T003", f"refused by the template sandbox: {why}", line)
+
+
+def template_variables(text: str) -> tuple[set[str], Unusable | None]:
+    """The names a runbook text uses, or why it cannot be used.
 
     Runbook text may only print its inputs: a syntax error, a private attribute
     (``__class__``), the ``attr`` filter or a template built-in (``cycler``) is refused
@@ -34,31 +53,31 @@ def template_variables(text: str) -> tuple[set[str], str | None, int | None]:
     if "{%" not in text and "{#" not in text:
         stripped = _SIMPLE.sub("", text)
         if "{{" not in stripped and "}}" not in stripped:  # only {{ name }}: no parser needed
-            return set(_SIMPLE.findall(text)), None, None
+            return set(_SIMPLE.findall(text)), None
     from jinja2 import TemplateSyntaxError, meta, nodes
 
     env = _text_env()
     try:
         tree = env.parse(text)
     except TemplateSyntaxError as exc:
-        return set(), f"template syntax error on line {exc.lineno} of the text: {exc.message}", \
-            exc.lineno
-    refused = "refused by the template sandbox: "  # the words render-time refusals use
+        return set(), _invalid(f"template syntax error on line {exc.lineno} of the text: "
+                               f"{exc.message}", exc.lineno)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)):
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
-            return set(), f"{refused}'.{node.attr}' reaches into Python internals", node.lineno
+            return set(), _refused(f"'.{node.attr}' reaches into Python internals",
+                                   node.lineno)
         if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) \
                 and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
-            return set(), f"{refused}'[{node.arg.value!r}]' reaches into Python internals", \
-                node.lineno
+            return set(), _refused(f"'[{node.arg.value!r}]' reaches into Python internals",
+                                   node.lineno)
         if isinstance(node, nodes.Filter) and node.name == "attr":
-            return set(), f"{refused}the 'attr' filter can reach into Python internals", \
-                node.lineno
+            return set(), _refused("the 'attr' filter can reach into Python internals",
+                                   node.lineno)
         if isinstance(node, nodes.Name) and node.name in env.globals:
-            return set(), (f"{refused}'{node.name}' is a template built-in; runbook text "
-                           "may only use its inputs"), node.lineno
+            return set(), _refused(f"'{node.name}' is a template built-in; runbook text "
+                                   "may only use its inputs", node.lineno)
     try:  # compiling checks filters and tests exist
-        return meta.find_undeclared_variables(tree), None, None
+        return meta.find_undeclared_variables(tree), None
     except TemplateSyntaxError as exc:
-        return set(), f"template error on line {exc.lineno} of the text: {exc.message}", \
-            exc.lineno
+        return set(), _invalid(f"template error on line {exc.lineno} of the text: "
+                               f"{exc.message}", exc.lineno)

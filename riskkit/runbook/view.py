@@ -1,25 +1,244 @@
-"""The plain-data view of a runbook: what ``show``, ``graph`` and the templates consume."""
+"""The view of a runbook: what ``show``, ``graph`` and the templates consume.
+
+The view is frozen dataclasses with named fields; templates read them as ``plan.eta_minutes``
+and ``s.title``. ``to_dict()`` gives the JSON of ``runbook show --format json``.
+"""
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from riskkit.runbook import graph
 from riskkit.register import rules
-from riskkit.problems import InputError
+from riskkit.problems import InputError, did_you_mean
 from riskkit.runbook.model import Runbook
+
+if TYPE_CHECKING:
+    from riskkit.register.risk import Control, Risk
+
+
+@dataclass(frozen=True)
+class InputView:
+    """One input the runbook takes, as declared."""
+
+    name: str
+    description: str
+    required: bool
+    default: object
+    choices: tuple[Any, ...]
+    pattern: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description, "required": self.required,
+                "default": self.default, "choices": list(self.choices),
+                "pattern": self.pattern}
+
+
+@dataclass(frozen=True)
+class CommsView:
+    """How the incident is communicated; every field may be empty."""
+
+    channel: str | None = None
+    cadence_minutes: int | None = None
+    audiences: tuple[str, ...] = ()
+    notes: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"channel": self.channel, "cadence_minutes": self.cadence_minutes,
+                "audiences": list(self.audiences), "notes": self.notes}
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One step in plan order, with its stage and whether it is on the critical path."""
+
+    id: str
+    title: str
+    role: str | None
+    needs: tuple[str, ...]
+    minutes: float | None
+    measured_minutes: float | None
+    do: str
+    run: str
+    verify: str
+    rollback: str
+    when: tuple[str, ...]
+    approval: str | None
+    irreversible: bool
+    stage: int
+    critical: bool
+    line: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "role": self.role, "needs": list(self.needs),
+                "minutes": self.minutes, "measured_minutes": self.measured_minutes,
+                "do": self.do, "run": self.run, "verify": self.verify,
+                "rollback": self.rollback, "when": list(self.when),
+                "approval": self.approval, "irreversible": self.irreversible,
+                "stage": self.stage, "critical": self.critical, "line": self.line}
+
+
+@dataclass(frozen=True)
+class RoleView:
+    """A role the plan uses: how to reach it, the steps it does and the ones it approves."""
+
+    id: str
+    title: str
+    contact: str
+    pager: str
+    phone: str
+    steps: int
+    minutes: float
+    approves: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "contact": self.contact,
+                "pager": self.pager, "phone": self.phone, "steps": self.steps,
+                "minutes": self.minutes, "approves": self.approves}
+
+
+@dataclass(frozen=True)
+class RoleLoad:
+    """What one role does in one stage."""
+
+    steps: int
+    minutes: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"steps": self.steps, "minutes": self.minutes}
+
+
+@dataclass(frozen=True)
+class StageLoad:
+    """The work of each role in one stage (``(none)`` for steps without a role)."""
+
+    stage: int
+    roles: Mapping[str, RoleLoad]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "roles": {k: v.to_dict() for k, v in self.roles.items()}}
+
+
+@dataclass(frozen=True)
+class ResidualView:
+    """A linked risk's residual rating, with its level's name and colour."""
+
+    likelihood: int
+    impact: int
+    score: int
+    level: str
+    level_name: str
+    color: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"likelihood": self.likelihood, "impact": self.impact, "score": self.score,
+                "level": self.level, "level_name": self.level_name, "color": self.color}
+
+
+@dataclass(frozen=True)
+class RiskView:
+    """A risk the runbook answers: its rating, RTO and controls."""
+
+    id: str
+    title: str
+    owner: str
+    status: str
+    level: str
+    level_name: str
+    color: str
+    score: int
+    residual: ResidualView | None
+    rto_minutes: int | None
+    controls: tuple[Control, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "owner": self.owner, "status": self.status,
+                "level": self.level, "level_name": self.level_name, "color": self.color,
+                "score": self.score,
+                "residual": self.residual.to_dict() if self.residual else None,
+                "rto_minutes": self.rto_minutes,
+                "controls": [c.to_dict() for c in self.controls]}
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """Stages, critical path, roles, risks and steps of a runbook (perhaps one scenario's)."""
+
+    id: str
+    title: str
+    summary: str
+    severity: str
+    owner: str
+    file: str
+    scenario: str | None
+    scenarios: Mapping[str, str]
+    triggers: tuple[str, ...]
+    inputs: tuple[InputView, ...]
+    comms: CommsView
+    exit_criteria: tuple[str, ...]
+    stages: tuple[tuple[str, ...], ...]
+    critical_path: tuple[str, ...]
+    eta_minutes: float
+    drilled_critical_path: tuple[str, ...] | None
+    drilled_eta_minutes: float | None
+    entry: tuple[str, ...]
+    exit: tuple[str, ...]
+    unestimated: tuple[str, ...]
+    roles: tuple[RoleView, ...]
+    role_load: tuple[StageLoad, ...]
+    risks: tuple[RiskView, ...]
+    rto_minutes: int | None
+    within_rto: bool | None
+    steps: tuple[StepView, ...]
+
+    def stage_steps(self, number: int) -> list[StepView]:
+        """The steps of stage ``number`` (1-based), in plan order."""
+        return [s for s in self.steps if s.stage == number]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The view as JSON-ready data (``runbook show --format json``)."""
+        drilled = self.drilled_critical_path
+        return {
+            "id": self.id,
+            "title": self.title,
+            "summary": self.summary,
+            "severity": self.severity,
+            "owner": self.owner,
+            "file": self.file,
+            "scenario": self.scenario,
+            "scenarios": dict(self.scenarios),
+            "triggers": list(self.triggers),
+            "inputs": [i.to_dict() for i in self.inputs],
+            "comms": self.comms.to_dict(),
+            "exit_criteria": list(self.exit_criteria),
+            "stages": [list(stage) for stage in self.stages],
+            "critical_path": list(self.critical_path),
+            "eta_minutes": self.eta_minutes,
+            "drilled_critical_path": list(drilled) if drilled is not None else None,
+            "drilled_eta_minutes": self.drilled_eta_minutes,
+            "entry": list(self.entry),
+            "exit": list(self.exit),
+            "unestimated": list(self.unestimated),
+            "roles": [r.to_dict() for r in self.roles],
+            "role_load": [load.to_dict() for load in self.role_load],
+            "risks": [r.to_dict() for r in self.risks],
+            "rto_minutes": self.rto_minutes,
+            "within_rto": self.within_rto,
+            "steps": [s.to_dict() for s in self.steps],
+        }
 
 
 def check_scenario(runbook: Runbook, scenario: str | None) -> None:
     if scenario is None or scenario in runbook.scenarios:
         return
     known = ", ".join(runbook.scenarios) or "none"
-    match = difflib.get_close_matches(scenario, list(runbook.scenarios), n=1)
-    hint = f" (did you mean '{match[0]}'?)" if match else ""
+    hint = did_you_mean(scenario, runbook.scenarios)
     raise InputError(f"{runbook.id}: unknown scenario '{scenario}'{hint}; scenarios: {known}")
 
 
-def stage_kind(steps: list[dict]) -> str:
+def stage_kind(steps: list[StepView]) -> str:
     """How the steps of one stage relate: "single", "parallel" (all can run at once),
     "alternatives" (each is for another scenario, so only one runs) or "mixed".
 
@@ -30,14 +249,14 @@ def stage_kind(steps: list[dict]) -> str:
     if not pairs:
         return "single"
     together = sum(1 for a, b in pairs
-                   if not a["when"] or not b["when"] or set(a["when"]) & set(b["when"]))
+                   if not a.when or not b.when or set(a.when) & set(b.when))
     if together == len(pairs):
         return "parallel"
     return "alternatives" if together == 0 else "mixed"
 
 
-def view(runbook: Runbook, roles: dict, risks=(), scenario: str | None = None,
-         measured: dict | None = None) -> dict:
+def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
+         scenario: str | None = None, measured: Mapping[str, float] | None = None) -> PlanView:
     """Stages, critical path, roles and steps of ``runbook`` (pruned for ``scenario``).
 
     ``roles`` are the workspace's Role objects; ``risks`` the linked Risk objects;
@@ -64,20 +283,19 @@ def view(runbook: Runbook, roles: dict, risks=(), scenario: str | None = None,
     for stage in shape.stages:
         for sid in stage:
             step = runbook.step(sid)
-            steps.append({
-                "id": step.id, "title": step.title, "role": step.role, "needs": needs[sid],
-                "minutes": step.minutes, "measured_minutes": measured.get(sid),
-                "do": step.do, "run": step.run, "verify": step.verify,
-                "rollback": step.rollback, "when": list(step.when),
-                "approval": step.approval, "irreversible": step.irreversible,
-                "stage": stage_of[sid], "critical": sid in critical,
-                "line": step.line,
-            })
+            steps.append(StepView(
+                id=step.id, title=step.title, role=step.role, needs=tuple(needs[sid]),
+                minutes=step.minutes, measured_minutes=measured.get(sid),
+                do=step.do, run=step.run, verify=step.verify,
+                rollback=step.rollback, when=tuple(step.when),
+                approval=step.approval, irreversible=step.irreversible,
+                stage=stage_of[sid], critical=sid in critical,
+                line=step.line,
+            ))
     local = {k: v for k, v in runbook.roles.items()}
-    used: dict[str, dict] = {}
-    for step in steps:
-        for key in ("role", "approval"):
-            rid = step[key]
+    used: dict[str, dict[str, Any]] = {}
+    for sv in steps:
+        for rid in (sv.role, sv.approval):
             if rid and rid not in used:
                 role = roles.get(rid)
                 spec = local.get(rid) or (role.to_dict() if role else {"title": rid})
@@ -85,64 +303,66 @@ def view(runbook: Runbook, roles: dict, risks=(), scenario: str | None = None,
                              "contact": spec.get("contact", ""), "pager": spec.get("pager", ""),
                              "phone": spec.get("phone", ""), "steps": 0, "minutes": 0,
                              "approves": 0}
-        if step["role"]:
-            used[step["role"]]["steps"] += 1
-            used[step["role"]]["minutes"] += step["minutes"] or 0
-        if step["approval"]:
-            used[step["approval"]]["approves"] += 1
+        if sv.role:
+            used[sv.role]["steps"] += 1
+            used[sv.role]["minutes"] += sv.minutes or 0
+        if sv.approval:
+            used[sv.approval]["approves"] += 1
     load = []
     for i, stage in enumerate(shape.stages, 1):
-        per_role: dict[str, dict] = {}
+        per_role: dict[str, RoleLoad] = {}
         for sid in stage:
             step = runbook.step(sid)
-            entry = per_role.setdefault(step.role or "(none)", {"steps": 0, "minutes": 0})
-            entry["steps"] += 1
-            entry["minutes"] += step.minutes or 0
-        load.append({"stage": i, "roles": dict(sorted(per_role.items()))})
-    linked = [_risk(r) for r in risks]
+            was = per_role.get(step.role or "(none)", RoleLoad(0, 0))
+            per_role[step.role or "(none)"] = RoleLoad(was.steps + 1,
+                                                       was.minutes + (step.minutes or 0))
+        load.append(StageLoad(i, dict(sorted(per_role.items()))))
+    risks = list(risks)
     rto = rules.binding_rto(risks)
-    return {
-        "id": runbook.id,
-        "title": runbook.title,
-        "summary": runbook.summary,
-        "severity": runbook.severity,
-        "owner": runbook.owner,
-        "file": runbook.file,
-        "scenario": scenario,
-        "scenarios": dict(runbook.scenarios),
-        "triggers": list(runbook.triggers),
-        "inputs": [{"name": i.name, "description": i.description, "required": i.required,
-                    "default": i.default, "choices": list(i.choices), "pattern": i.pattern}
-                   for i in runbook.inputs],
-        "comms": {"channel": runbook.comms.get("channel"),
-                  "cadence_minutes": runbook.comms.get("cadence_minutes"),
-                  "audiences": list(runbook.comms.get("audiences", [])),
-                  "notes": runbook.comms.get("notes")},
-        "exit_criteria": list(runbook.exit_criteria),
-        "stages": shape.stages,
-        "critical_path": shape.critical_path,
-        "eta_minutes": shape.eta_minutes,
-        "drilled_critical_path": drilled.critical_path if drilled else None,
-        "drilled_eta_minutes": drilled.eta_minutes if drilled else None,
-        "entry": shape.entry,
-        "exit": shape.exit,
-        "unestimated": [s["id"] for s in steps if s["minutes"] is None],
-        "roles": sorted(used.values(), key=lambda r: (-r["steps"], r["id"])),
-        "role_load": load,
-        "risks": linked,
-        "rto_minutes": rto,
-        "within_rto": rules.within_rto(shape.eta_minutes, risks),
-        "steps": steps,
-    }
+    return PlanView(
+        id=runbook.id,
+        title=runbook.title,
+        summary=runbook.summary,
+        severity=runbook.severity,
+        owner=runbook.owner,
+        file=runbook.file,
+        scenario=scenario,
+        scenarios=dict(runbook.scenarios),
+        triggers=tuple(runbook.triggers),
+        inputs=tuple(InputView(i.name, i.description, i.required, i.default, tuple(i.choices),
+                               i.pattern) for i in runbook.inputs),
+        comms=CommsView(channel=runbook.comms.get("channel"),
+                        cadence_minutes=runbook.comms.get("cadence_minutes"),
+                        audiences=tuple(runbook.comms.get("audiences", [])),
+                        notes=runbook.comms.get("notes")),
+        exit_criteria=tuple(runbook.exit_criteria),
+        stages=tuple(tuple(stage) for stage in shape.stages),
+        critical_path=tuple(shape.critical_path),
+        eta_minutes=shape.eta_minutes,
+        drilled_critical_path=tuple(drilled.critical_path) if drilled else None,
+        drilled_eta_minutes=drilled.eta_minutes if drilled else None,
+        entry=tuple(shape.entry),
+        exit=tuple(shape.exit),
+        unestimated=tuple(s.id for s in steps if s.minutes is None),
+        roles=tuple(RoleView(**r) for r in sorted(used.values(),
+                                                  key=lambda r: (-r["steps"], r["id"]))),
+        role_load=tuple(load),
+        risks=tuple(_risk(r) for r in risks),
+        rto_minutes=rto,
+        within_rto=rules.within_rto(shape.eta_minutes, risks),
+        steps=tuple(steps),
+    )
 
 
-def _risk(risk) -> dict:
-    return {
-        "id": risk.id, "title": risk.title, "owner": risk.owner, "status": risk.status,
-        "level": risk.level.id, "level_name": risk.level.name, "color": risk.level.color,
-        "score": risk.rating.score,
-        "residual": ({**risk.residual.to_dict(), "level_name": risk.residual.level.name,
-                      "color": risk.residual.level.color} if risk.residual else None),
-        "rto_minutes": risk.rto_minutes,
-        "controls": [c.__dict__ for c in risk.controls],
-    }
+def _risk(risk: Risk) -> RiskView:
+    residual = risk.residual
+    return RiskView(
+        id=risk.id, title=risk.title, owner=risk.owner, status=risk.status,
+        level=risk.level.id, level_name=risk.level.name, color=risk.level.color,
+        score=risk.rating.score,
+        residual=(ResidualView(residual.likelihood, residual.impact, residual.score,
+                               residual.level.id, residual.level.name, residual.level.color)
+                  if residual else None),
+        rto_minutes=risk.rto_minutes,
+        controls=tuple(risk.controls),
+    )

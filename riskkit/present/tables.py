@@ -1,0 +1,112 @@
+"""The tabular views: the scored register, the runbook list and a quarter's drill plan,
+each as a text table, JSON, Markdown (and CSV for the register)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from riskkit.present.formats import csv_table, markdown_table, table, to_json
+from riskkit.present.showtext import minutes_text
+from riskkit.register import rules
+
+if TYPE_CHECKING:  # pragma: no cover
+    from riskkit.load import Loaded
+    from riskkit.register.risk import Risk
+    from riskkit.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class RiskList:
+    """Risks in the order to show them, each with whether it is above the appetite."""
+
+    risks: list[Risk]
+    above: list[bool]
+    appetite: str | None  # the appetite level's id, for the table's footnote
+
+    @classmethod
+    def of(cls, ws: Workspace, risks: list[Risk]) -> RiskList:
+        return cls(list(risks), [rules.above_appetite(ws, r) for r in risks],
+                   ws.appetite.id if ws.appetite else None)
+
+
+RISK_HEADERS = ["id", "level", "score", "LxI", "residual", "status", "owner", "title"]
+RISK_CSV_HEADERS = ["id", "level", "score", "likelihood", "impact", "residual_level",
+                    "residual_score", "status", "owner", "above_appetite", "title", "file"]
+
+
+def _risk_rows(data: RiskList) -> list[list[Any]]:
+    rows = []
+    for r, above in zip(data.risks, data.above):
+        res = f"{r.residual.level.id} {r.residual.score}" if r.residual else "-"
+        rows.append([r.id, r.level.id + ("!" if above else ""), r.rating.score,
+                     f"{r.rating.likelihood}x{r.rating.impact}", res, r.status, r.owner,
+                     r.title])
+    return rows
+
+
+def risks_table(data: RiskList) -> str:
+    text = table(_risk_rows(data), RISK_HEADERS)
+    if data.appetite:
+        text += f"\n{len(data.risks)} risk(s); ! = above the appetite ({data.appetite})\n"
+    return text
+
+
+def risks_md(data: RiskList) -> str:
+    return markdown_table(_risk_rows(data), RISK_HEADERS)
+
+
+def risks_csv(data: RiskList) -> str:
+    rows = [[r.id, r.level.id, r.rating.score, r.rating.likelihood, r.rating.impact,
+             r.residual.level.id if r.residual else "", r.residual.score if r.residual else "",
+             r.status, r.owner, str(above).lower(), r.title, r.file]
+            for r, above in zip(data.risks, data.above)]
+    return csv_table(rows, RISK_CSV_HEADERS)
+
+
+def risks_json(data: RiskList) -> str:
+    return to_json([r.to_dict(above) for r, above in zip(data.risks, data.above)])
+
+
+def runbook_list(loaded: Loaded) -> list[dict]:
+    """Every runbook: severity, steps, expected time to mitigate, linked risks."""
+    return [{"id": rb.id, "title": rb.title, "severity": rb.severity or None,
+             "owner": rb.owner or None, "steps": len(rb.steps), "eta_minutes": rb.eta_minutes,
+             "risks": [r.id for r in loaded.risks_of(rb.id)], "file": rb.file}
+            for rb in loaded.runbooks]
+
+
+RUNBOOK_HEADERS = ["id", "severity", "steps", "eta_min", "risks", "title"]
+
+
+def _runbook_rows(items: list[dict]) -> list[list[Any]]:
+    return [[i["id"], i["severity"] or "-", i["steps"], minutes_text(i["eta_minutes"]),
+             ", ".join(i["risks"]) or "-", i["title"]] for i in items]
+
+
+def runbooks_table(items: list[dict]) -> str:
+    return table(_runbook_rows(items), RUNBOOK_HEADERS)
+
+
+def runbooks_md(items: list[dict]) -> str:
+    return markdown_table(_runbook_rows(items), RUNBOOK_HEADERS)
+
+
+DRILL_HEADERS = ["#", "runbook", "level", "last drill", "why"]
+
+
+def _drill_rows(data: dict) -> list[list[Any]]:
+    return [[d["rank"], d["runbook"], d["level"], d["last_drill"] or "never", d["reason"]]
+            for d in data["due"]]
+
+
+def drill_plan_table(data: dict) -> str:
+    """``data``: ``{"quarter": "2027Q1", "due": [...]}`` as ``drill.model.plan`` ranks it."""
+    rows = _drill_rows(data)
+    text = table(rows, DRILL_HEADERS) if rows else "nothing is due\n"
+    return f"Drills due in {data['quarter']}: {len(data['due'])}\n\n{text}"
+
+
+def drill_plan_md(data: dict) -> str:
+    return f"## Drills due in {data['quarter']}\n\n" + markdown_table(_drill_rows(data),
+                                                                      DRILL_HEADERS)
