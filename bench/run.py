@@ -134,6 +134,16 @@ def main() -> None:
         demo = timed(demo_cmd, repo, cached, repeat)
         row(f"render demo's largest ({demo_largest.stem}, html)", demo, startup,
             "riskkit --version", 5)
+        # validate of the demo workspace, every runbook trial-rendered (each scenario, the
+        # defaults and each choice), cold; against start-up and the demo's parse floor
+        demo_validate = timed(RISKKIT + ["validate", "--format", "json"], repo, nocache,
+                              repeat)
+        demo_floor = timed([sys.executable, "-c", FLOOR], repo, repeat=repeat)
+        row("validate demo, cold, trial renders", demo_validate, startup,
+            "riskkit --version", 12)
+        rows.append(("validate demo, cold, vs its parse floor", f"{demo_validate:.3f}s",
+                     f"{demo_floor:.3f}s parse floor", f"{demo_validate / demo_floor:.2f}x",
+                     "", ""))
         rss = peak_rss_mb(RISKKIT + ["validate"], big, nocache)
         rows.append(("peak RSS, validate 10k (largest process)", f"{rss:.0f} MB", "", "",
                      "<= 200 MB", "ok" if rss <= 200 else "MISSED"))

@@ -197,8 +197,9 @@ REGISTRY: tuple[Code, ...] = (
          "filter. The message gives the line within the text.",
          'run: "kubectl -n web-{{ region }} get pods"    # not: web-{{ region }'),
     Code("B012", E, "an input name is reserved by the template language",
-         "Names such as range, loop or dict already mean something in a template. Choose "
-         "another name for the input."),
+         "Names such as self, true or none already mean something in a template and cannot "
+         "be read from the inputs. Choose another name for the input. Jinja's built-ins "
+         "such as range, loop, dict or namespace may be input names: the input wins."),
     Code("B014", E, "a text uses an optional input that has no default",
          "Without a value the plan would print a blank where the input goes. Make the input "
          "required, or give it a default.",
@@ -206,6 +207,12 @@ REGISTRY: tuple[Code, ...] = (
     Code("B015", E, "input defaults depend on each other in a circle",
          "A default may use other inputs ({{ region }}-db), but not in a circle, or none "
          "of them could be worked out."),
+    Code("B016", E, "an input's pattern could backtrack catastrophically",
+         "A pattern that repeats a repeat (([a-z0-9]+-?)+) or repeats alternatives that "
+         "start alike ((a|ab)+) can take minutes to check a value that almost matches, in "
+         "the middle of an incident. Write each round so it starts with a character the "
+         "round before cannot take.",
+         'pattern: "^[a-z0-9]+(-[a-z0-9]+)*$"    # not: ^([a-z0-9]+-?)+$'),
     # Runbook warnings: what an experienced reviewer would say; they fail only --strict
     Code("W001", W, "a step changes something but has no 'verify'",
          "A step that runs a command or cannot be undone should say how to check that it "
@@ -257,6 +264,19 @@ REGISTRY: tuple[Code, ...] = (
          "the 'attr' filter and template built-ins are refused, so a file in the register "
          "cannot run code. Runbook text may only print its inputs.",
          'title: "Restart {{ service }}"'),
+    Code("T004", E, "a template goes over a limit of time or size",
+         "Templates and runbook text run under budgets, so no file can hang riskkit or "
+         "exhaust its memory: 500,000 steps (a loop iteration is one, a call four), "
+         "strings and lists of 1,000,000 items, numbers of 4,096 bits, ranges of 100,000, "
+         "numeric arguments up to 1,000,000 and 5,000,000 characters of output per render. "
+         "A plan needs none of that: print the inputs, and loop over short lists."),
+    Code("T005", E, "a runbook fails when rendered with trial inputs",
+         "validate renders every runbook for each scenario, with its defaults and with "
+         "each choice of each input (free inputs take their 'example:'), as 'runbook "
+         "render' and 'drill checklist' would. A text that fails then (an index out of "
+         "range, a division by zero, a default that cannot be worked out) would fail during "
+         "an incident. The message names the inputs it was tried with.",
+         "inputs: {replicas: {description: Replica count, required: true, example: 3}}"),
 )
 
 CODES: dict[str, Code] = {code.id: code for code in REGISTRY}

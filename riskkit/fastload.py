@@ -9,14 +9,19 @@ search, and only the candidates are parsed.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from riskkit.load import Loaded, _id_of
-from riskkit.problems import InputError, ProblemsFound, did_you_mean
+from riskkit.problems import InputError, Problem, ProblemsFound, did_you_mean
 from riskkit.register.risk import entries, load_risk, sort_key
 from riskkit.runbook.model import Runbook, load_runbook
 from riskkit.workspace import Workspace
 from riskkit.files.yamlload import load_file
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 def _read(path: Path) -> bytes:
@@ -64,76 +69,160 @@ def load_runbook_only(ws: Workspace, runbook_id: str, as_of: dt.date) -> Loaded:
                 ids.append(ident)
         raise InputError(f"unknown runbook '{runbook_id}'{did_you_mean(runbook_id, ids)}")
     runbook = loaded.runbooks[0]
-    _add_linked(loaded, runbook, _linked_risk_files(ws, runbook, scan=scan))
-    missing = set(runbook.risks) - {r.id for r in loaded.risks}
-    if missing:  # declared by the runbook since the index was written: look for them
-        _add_linked(loaded, runbook, _linked_risk_files(ws, runbook, sorted(missing)))
+    _link_risks(loaded, runbook, scan)
     loaded.risks.sort(key=sort_key)
     _drills_of(loaded, runbook, as_of)
     return loaded
 
 
-def _left_out(loaded: Loaded, problems: list) -> None:
+def _left_out(loaded: Loaded, problems: list[Problem]) -> None:
     """Say so when a risk that may answer this runbook cannot be shown: an on-call
-    engineer must not lose an RTO without being told."""
-    first = next((p for p in problems if p.is_error), None)
-    if first is not None:
-        loaded.notes.append(f"{first.format()}\n  a risk in this file is left out of the plan; "
-                            "run riskkit validate")
+    engineer must not lose an RTO without being told. The errors are kept too, so the
+    plan itself says which file is missing (``riskkit.register.links``)."""
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        loaded.problems += errors
+        loaded.notes.append(f"{errors[0].format()}\n  a risk in this file is left out of the "
+                            "plan; run riskkit validate")
 
 
-def _add_linked(loaded: Loaded, runbook: Runbook, paths: list[Path]) -> None:
+def _names(path: Path, ids: list[str]) -> bool:
+    """Whether a file's text holds one of ``ids`` (a superset of the files that link)."""
+    text = _read(path)
+    return any(i.encode("utf-8") in text for i in ids)
+
+
+def _add_linked(loaded: Loaded, runbook: Runbook, paths: list[Path],
+                done: set[Path]) -> dict[str, str]:
+    """Parse ``paths`` (those not in ``done``) and keep the risks linked to ``runbook``
+    on either side; returns every risk id the files hold, with its file."""
     ws = loaded.workspace
     seen = {r.id for r in loaded.risks}
-    wanted = [i.encode("utf-8") for i in (runbook.id, *runbook.risks)]
+    ids = [runbook.id, *runbook.risks]
+    held: dict[str, str] = {}
     for path in paths:
+        if path in done:
+            continue
+        done.add(path)
         doc, problems = load_file(path, ws.rel(path))
         if doc is None:
-            if any(w in _read(path) for w in wanted):
+            if _names(path, ids):
                 _left_out(loaded, problems)
             continue
         for base in entries(doc, []):
+            ident = _id_of(doc, base)
+            if ident is not None:
+                held.setdefault(ident, doc.path)
             risk, problems = load_risk(doc, base, ws.matrix)
-            if risk is None and any(w in _read(path) for w in wanted):
+            if risk is None and _names(path, ids):
                 _left_out(loaded, problems)
             if risk and risk.id not in seen and (risk.id in runbook.risks
                                                  or runbook.id in risk.runbooks):
                 seen.add(risk.id)
                 loaded.risks.append(risk)
                 loaded.links.add((risk.id, runbook.id))
+    return held
 
 
-def _start_scan(ws: Workspace):
-    """When a link index exists, start looking for the risk files changed since."""
+def _link_risks(loaded: Loaded, runbook: Runbook, scan: Scan | None) -> None:
+    """The risks linked to ``runbook`` on either side: the answer a full load gives.
+
+    With the link index: the files it names (each must still hold the risk it held), the
+    risk files that had errors, and, among the risk files changed since the index (and
+    every file of a folder renamed or moved in since, whose files keep their ctime),
+    those whose text names an id involved. In any doubt (a risk the index named is not
+    where it was, a declared risk is not found) and without an index: every risk file
+    whose text names an id involved. A candidate too many costs time, never correctness.
+    """
+    ws = loaded.workspace
+    ids = [runbook.id, *runbook.risks]
+    done: set[Path] = set()
+    candidates = _indexed_candidates(ws, runbook, scan)
+    if candidates is not None:
+        claims, paths = candidates
+        held = _add_linked(loaded, runbook, paths, done)
+        if set(claims) <= set(held) and set(runbook.risks) <= {r.id for r in loaded.risks}:
+            return
+    _add_linked(loaded, runbook, [p for p in ws.files("risks") if _names(p, ids)], done)
+
+
+class Scan(NamedTuple):
+    """The link index as last written, and the ``find`` walk for what changed since."""
+
+    links: dict[str, Any]
+    walk: subprocess.Popen[bytes] | None
+
+
+def _start_scan(ws: Workspace) -> Scan | None:
+    """When a link index exists, start looking for the risk files and folders changed
+    since the load that wrote it began (an index written long after its load, or moved
+    in time, does not hide an edit made meanwhile)."""
     from riskkit.files import cache
 
-    if not cache.enabled():
+    index, written = cache.read_timed(ws.root, "links")
+    if not isinstance(index, dict) or not isinstance(index.get("by_runbook"), dict):
         return None
-    since = cache.written_ns(ws.root, "links")
-    return cache.start_changed_since(ws.root, "risks", since) if since else None
+    started = index.get("started_ns")
+    since = min(written, started) if isinstance(started, int) else written
+    return Scan(index, cache.start_changed_since(ws.root, "risks", since))
 
 
-def _linked_risk_files(ws: Workspace, runbook: Runbook, ids=None, scan=None) -> list[Path]:
-    """The risk files that may link to ``runbook``.
-
-    From the link index written by the last full load, plus every risk file changed since
-    then (one ``find`` walk): nothing that changed can be missed, and candidates are
-    parsed and checked, so a candidate too many costs time, never correctness. Without an
-    index, every risk file whose text mentions an id involved.
-    """
+def _indexed_candidates(ws: Workspace, runbook: Runbook, scan: Scan | None
+                        ) -> tuple[dict[str, str], list[Path]] | None:
+    """From the link index: the risks it links to ``runbook`` (id -> file) and the risk
+    files to parse; None when there is no usable index or the walk failed."""
     from riskkit.files import cache
     from riskkit.files import walk  # find's answer, read by the walker's rules
 
-    changed = cache.changed_files(scan)
-    index = cache.read(ws.root, "links", {}, {}) if ids is None and changed is not None \
-        else None
-    if index is not None:
-        rels = set(index["by_runbook"].get(runbook.id, [])) | set(changed)
-        return [ws.root / rel for rel in sorted(rels) if walk.wanted(rel)
-                and (ws.root / rel).is_file()]
-    ids = ids if ids is not None else list(runbook.risks) + [runbook.id]
-    wanted = [i.encode("utf-8") for i in ids]
-    return [p for p in ws.files("risks") if any(w in _read(p) for w in wanted)]
+    changed = cache.changed_files(scan.walk) if scan is not None else None
+    if scan is None or changed is None:
+        return None
+    claims = scan.links["by_runbook"].get(runbook.id, {})
+    known = scan.links.get("folders")
+    if not isinstance(claims, dict) or not isinstance(known, dict):
+        return None
+    parse = {*claims.values(), *scan.links.get("broken", [])}
+    search: set[str] = set()
+    for rel in changed:
+        if walk.hidden(rel):
+            continue
+        if (ws.root / rel).is_dir():
+            search |= _moved_in(ws, rel, known)
+        elif walk.wanted(rel):
+            search.add(rel)
+    ids = [runbook.id, *runbook.risks]
+    paths = [ws.root / rel for rel in sorted(parse) if (ws.root / rel).exists()]
+    paths += [ws.root / rel for rel in sorted(search - parse) if _names(ws.root / rel, ids)]
+    return claims, paths
+
+
+def _moved_in(ws: Workspace, folder: str, known: dict[str, int]) -> set[str]:
+    """The files a changed folder may have gained without their own ctime changing: every
+    file under a subfolder the index did not list there (renamed, moved in, unhidden, or
+    swapped: another inode), and linked files."""
+    from riskkit.files import walk
+
+    try:
+        with os.scandir(ws.root / folder) as listing:
+            found = list(listing)
+    except OSError:
+        return set()
+    out: set[str] = set()
+    for entry in found:
+        if entry.name.startswith("."):
+            continue
+        rel = f"{folder}/{entry.name}"
+        try:
+            is_folder = entry.is_dir()
+            inode = os.stat(entry.path).st_ino if is_folder else None
+        except OSError:
+            is_folder, inode = False, None
+        if is_folder and known.get(rel) != inode:
+            below = walk.walk(entry.path)
+            out.update(rel + p[len(entry.path):].replace(os.sep, "/") for p in below.files)
+        elif not is_folder and entry.is_symlink() and walk.is_yaml(entry.name):
+            out.add(rel)
+    return out
 
 
 def _drills_of(loaded: Loaded, runbook: Runbook, as_of: dt.date) -> None:

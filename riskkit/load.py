@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +122,7 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
     from riskkit.drill.model import load_drill
 
     loaded = Loaded(ws)
+    started = time.time_ns()  # a file changed after this may be read as it was before
     loaded.problems += ws.warnings  # riskkit.yaml's (its errors stop everything earlier)
     walks = {"risk": ws.walk("risks"), "runbook": ws.walk("runbooks"),
              "drill": ws.walk("drills")}
@@ -138,6 +140,8 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
     runbook_problems: list[Problem] = []
 
     def runbooks() -> None:  # while the risk files are parsed elsewhere
+        from riskkit.runbook.trial import trial
+
         for path in files["runbook"]:
             doc, problems = load_file(path, ws.rel(path))
             runbook_problems.extend(problems)
@@ -152,6 +156,8 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
                 loaded.runbook_files.setdefault(ident, doc.path)
             if runbook is not None:
                 loaded.runbooks.append(runbook)
+                # what render would refuse, validate refuses first (while workers parse)
+                runbook_problems.extend(trial(runbook, ws.roles))
 
     results = _risk_files(ws, files["risk"], meanwhile=runbooks)
     for path, (problems, found) in zip(files["risk"], results):
@@ -189,22 +195,34 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
     loaded.runbooks.sort(key=lambda r: r.id)
     loaded.problems.sort()
     if not extra:
-        _remember_links(loaded)
+        _remember_links(loaded, walks["risk"].folders, started)
     return loaded
 
 
-def _remember_links(loaded: Loaded) -> None:
-    """Keep the risk files of each runbook, so incident-time commands skip the scan."""
+def _remember_links(loaded: Loaded, folders: list[str], started_ns: int) -> None:
+    """Keep the risk file of each linked risk, by runbook, so incident-time commands skip
+    the scan; with the risk files that have errors (an incident plan says when one may
+    answer it), the risk folders as listed (each with its inode, to notice a folder
+    renamed or moved in later, whose files keep their ctime) and when the load began."""
     from riskkit.files import cache
 
     if not cache.enabled():
         return
     by_risk = {r.id: r.file for r in loaded.risks}
-    by_runbook: dict[str, list[str]] = {}
+    by_runbook: dict[str, dict[str, str]] = {}
     for risk_id, runbook_id in sorted(loaded.links):
         if risk_id in by_risk:  # a risk with problems did not load; it is not linked
-            by_runbook.setdefault(runbook_id, []).append(by_risk[risk_id])
-    cache.write(loaded.workspace.root, "links", {}, {}, {"by_runbook": by_runbook})
+            by_runbook.setdefault(runbook_id, {})[risk_id] = by_risk[risk_id]
+    root = loaded.workspace.root
+    inodes = {}
+    for folder in folders:
+        try:
+            inodes[os.path.relpath(folder, root).replace(os.sep, "/")] = os.stat(folder).st_ino
+        except OSError:
+            continue
+    broken = sorted({p.path for p in loaded.errors if p.path.startswith("risks/")})
+    cache.write(root, "links", {}, {}, {"by_runbook": by_runbook, "broken": broken,
+                                        "folders": inodes, "started_ns": started_ns})
 
 
 PARALLEL_FROM = 400  # files; below this a worker process costs more than it saves

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from riskkit.codes import Severity, severity_of
@@ -34,7 +35,7 @@ class Problem:
         message = self.message.replace("\r", "\\r").replace("\n", "\\n")
         return f"{self.path}:{self.line}:{self.col}: {self.code} {message}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | int]:
         return {
             "path": self.path,
             "line": self.line,
@@ -81,7 +82,7 @@ class InputError(RiskkitError):
     exit_code = 1
 
 
-def field_path(path) -> str:
+def field_path(path: Iterable[str | int]) -> str:
     """The one notation for a place in a document shown to users:
     ``('controls', 1, 'kind')`` -> ``controls[1].kind``."""
     out = ""
@@ -90,11 +91,11 @@ def field_path(path) -> str:
     return out or "document"
 
 
-def did_you_mean(word: str, options) -> str:
+def did_you_mean(word: str, options: Iterable[str]) -> str:
     """`` (did you mean 'title'?)`` when one of ``options`` is close to ``word``, else ""."""
     import difflib
 
-    options = sorted(options)
-    same = [o for o in options if o.lower() == word.lower()]  # MITIGATING, Medium
-    match = same or difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    choices = sorted(options)
+    same = [o for o in choices if o.lower() == word.lower()]  # MITIGATING, Medium
+    match = same or difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from riskkit.files.yamlload import Doc, load_bytes, load_file
 
 SETTINGS = "riskkit.yaml"
 
+Reader = Callable[[str], "bytes | None"]  # a file of the workspace by relative path, or None
+
 
 @dataclass(frozen=True)
 class Role:
@@ -23,7 +26,7 @@ class Role:
     pager: str = ""
     phone: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"id": self.id, "title": self.title, "contact": self.contact,
                 "pager": self.pager, "phone": self.phone}
 
@@ -40,7 +43,7 @@ class Workspace:
     settings_doc: Doc | None = field(default=None, repr=False)
     warnings: list[Problem] = field(default_factory=list, repr=False)  # of riskkit.yaml
 
-    def rel(self, path: str | os.PathLike) -> str:
+    def rel(self, path: str | os.PathLike[str]) -> str:
         """A path as shown to users: relative to the workspace root when inside it."""
         text = os.fspath(path)
         prefix = os.fspath(self.root) + os.sep
@@ -61,7 +64,7 @@ class Workspace:
         return [Path(p) for p in self.walk(folder).files]
 
 
-def find_root(start: str | os.PathLike | None = None) -> Path:
+def find_root(start: str | os.PathLike[str] | None = None) -> Path:
     """Walk up from ``start`` to the folder holding riskkit.yaml."""
     here = Path(start or os.getcwd()).resolve()
     for folder in (here, *here.parents):
@@ -83,7 +86,7 @@ def repo_path(ws: Workspace, path: str) -> str:
     return path if prefix == "." else f"{prefix}/{path}".replace(os.sep, "/")
 
 
-def open_workspace(start: str | os.PathLike | None = None) -> Workspace:
+def open_workspace(start: str | os.PathLike[str] | None = None) -> Workspace:
     """Find and load the workspace; settings problems raise ConfigError (exit 2)."""
     root = find_root(start)
     doc, problems = load_file(root / SETTINGS, SETTINGS)
@@ -97,20 +100,20 @@ def open_workspace(start: str | os.PathLike | None = None) -> Workspace:
     return ws
 
 
-def _read_disk(root: Path):
+def _read_disk(root: Path) -> Reader:
     def read(rel: str) -> bytes | None:
         path = root / rel
         return path.read_bytes() if path.is_file() else None
     return read
 
 
-def build_workspace(root: Path, doc: Doc, read=None) -> Workspace:
+def build_workspace(root: Path, doc: Doc, read: Reader | None = None) -> Workspace:
     """A workspace from its parsed settings; ``read(rel) -> bytes | None`` reads other
     files of it (a matrix file), from disk by default or from a git revision."""
     return _build(root, doc, read or _read_disk(root))
 
 
-def _build(root: Path, doc: Doc, read=None) -> Workspace:
+def _build(root: Path, doc: Doc, read: Reader | None = None) -> Workspace:
     data = doc.data
     problems: list[Problem] = []
     matrix, matrix_problems = _matrix(doc, read or _read_disk(root))
@@ -139,13 +142,14 @@ def _build(root: Path, doc: Doc, read=None) -> Workspace:
         drill_days = dict(data.get("drill_days", {}))
     if problems:
         raise ConfigError(f"{SETTINGS} has problems", problems)
+    assert matrix is not None  # _matrix gives a problem whenever it gives no matrix
     roles = {rid: Role(rid, r["title"], r.get("contact", ""), r.get("pager", ""),
                        r.get("phone", "")) for rid, r in data.get("roles", {}).items()}
     return Workspace(root, data.get("name", root.name), matrix, appetite, review_days,
                      drill_days, roles, doc)
 
 
-def matrix_file(settings: dict) -> str | None:
+def matrix_file(settings: object) -> str | None:
     """The matrix file that riskkit.yaml names, or None for a preset or an inline matrix."""
     spec = settings.get("matrix") if isinstance(settings, dict) else None
     if not isinstance(spec, str) or spec in matrix_mod.PRESETS:
@@ -153,7 +157,7 @@ def matrix_file(settings: dict) -> str | None:
     return spec if spec.endswith((".yaml", ".yml", ".json")) or "/" in spec else None
 
 
-def _matrix(doc: Doc, read) -> tuple[matrix_mod.Matrix | None, list[Problem]]:
+def _matrix(doc: Doc, read: Reader) -> tuple[matrix_mod.Matrix | None, list[Problem]]:
     spec = doc.data.get("matrix", "5x5")
     if isinstance(spec, dict):
         problems = schemacheck.check("matrix", doc, ("matrix",))

@@ -111,11 +111,12 @@ def test_list_table(run, ws):
     result = run("-C", ws, "runbook", "list")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["id", "severity", "steps", "eta_min", "risks", "title"]
+    assert lines[0].split() == ["id", "severity", "steps", "eta_min", "done_min", "rto_min",
+                                "risks", "title"]
     assert set(lines[1]) <= {"-", " "}
-    assert lines[2].split() == ["diamond", "SEV-2", "4", "17", "RSK-001", "Restore", "the",
-                                "checkout", "path"]
-    assert lines[3].split() == ["single", "-", "1", "1", "-", "Page", "the", "team"]
+    assert lines[2].split() == ["diamond", "SEV-2", "4", "17", "17", "60", "RSK-001",
+                                "Restore", "the", "checkout", "path"]
+    assert lines[3].split() == ["single", "-", "1", "1", "1", "-", "-", "Page", "the", "team"]
     assert len(lines) == 4
 
 
@@ -432,3 +433,105 @@ def test_two_thousand_step_runbook(run, make_ws):
     result = run("-C", ws, "runbook", "graph", "big", "--format", "dot")
     assert result.exit_code == 0
     assert len(dot_edges(result.stdout)) == sum(len(n) for n in needs.values())
+
+
+# --- time to mitigate is not time to close --------------------------------------------------
+
+# The diamond with follow-up: d (traffic back) ends the impact, e and f are clean-up. With an
+# RTO of 15 minutes, the whole runbook (37 minutes) is above it; the time to mitigate is not.
+MITIGATED = DIAMOND.replace("""    do: Undrain the pool.
+""", """    do: Undrain the pool.
+    mitigates: true
+""") + """\
+  - id: e
+    title: Rebuild the old primary
+    role: dba
+    needs: [d]
+    minutes: 20
+  - id: f
+    title: Write the timeline
+    role: ic
+    needs: [d]
+    minutes: 5
+"""
+FAST_RISK = RISK.replace("rto_minutes: 60", "rto_minutes: 17")
+
+
+@pytest.fixture
+def mitigated(make_ws):
+    return make_ws({"runbooks/diamond.yaml": MITIGATED, "risks/RSK-001.yaml": FAST_RISK})
+
+
+def test_show_json_gives_the_time_to_mitigate_and_the_time_to_finish(run, mitigated):
+    data = show_json(run, mitigated, "diamond")
+    assert (data["eta_minutes"], data["critical_path"], data["mitigated_by"]) == \
+        (17, ["a", "c", "d"], "d")
+    assert (data["finish_minutes"], data["finish_path"]) == (37, ["a", "c", "d", "e"])
+    assert data["within_rto"] is True  # 17 minutes to mitigate against 17, not 37
+    # follow-up steps stay in the plan and its stages, off the critical path
+    steps = {s["id"]: s for s in data["steps"]}
+    assert (steps["e"]["stage"], steps["e"]["critical"], steps["e"]["mitigates"]) == \
+        (4, False, False)
+    assert steps["d"]["mitigates"] is True and data["stages"][-1] == ["e", "f"]
+    slow = show_json(run, mitigated, "diamond", "--scenario", "slow")
+    assert (slow["eta_minutes"], slow["finish_minutes"]) == (10, 30)
+
+
+def test_show_text_gives_both_figures(run, mitigated):
+    result = run("-C", mitigated, "runbook", "show", "diamond")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "expected time to mitigate: 17 min (within the RTO of 17 min), when 'd' is done" \
+        in lines
+    assert "critical path: a -> c -> d" in lines
+    assert "to finish every step: 37 min via a -> c -> d -> e" in lines
+    assert any(line.startswith(" * d ") and "[mitigates]" in line for line in lines)
+
+
+def test_show_text_without_a_mark_says_the_whole_runbook_counts(run, ws):
+    out = run("-C", ws, "runbook", "show", "diamond").stdout
+    assert "to finish every step: 17 min (no step is marked 'mitigates'" in out
+
+
+def test_list_gives_both_figures_and_the_rto(run, mitigated):
+    [item] = json.loads(run("-C", mitigated, "runbook", "list", "--format", "json").stdout)
+    assert (item["eta_minutes"], item["finish_minutes"], item["rto_minutes"],
+            item["within_rto"]) == (17, 37, 17, True)
+    slower = mitigated / "risks" / "RSK-001.yaml"
+    slower.write_text(FAST_RISK.replace("rto_minutes: 17", "rto_minutes: 16"))
+    text = run("-C", mitigated, "runbook", "list").stdout
+    assert text.splitlines()[2].split()[3:6] == ["17!", "37", "16"]
+    assert "! = the expected time to mitigate is above the RTO" in text
+
+
+def test_validate_and_review_hold_the_time_to_mitigate_against_the_rto(run, mitigated):
+    args = ("--as-of", "2026-11-26")
+    result = run("-C", mitigated, "validate", "--strict", *args)
+    assert result.exit_code == 0, result.output  # no W006: 17 min to mitigate, RTO 17
+    assert "eta-above-rto" not in run("-C", mitigated, "review", *args).stdout
+    (mitigated / "risks" / "RSK-001.yaml").write_text(
+        FAST_RISK.replace("rto_minutes: 17", "rto_minutes: 16"))
+    result = run("-C", mitigated, "validate", *args)
+    assert "W006" in result.output and "time to mitigate 17 min" in result.output
+    assert "time to mitigate 17 min" in run("-C", mitigated, "review", *args).stdout
+
+
+def test_validate_refuses_a_mitigates_that_is_not_a_boolean(run, make_ws):
+    ws = make_ws({"runbooks/diamond.yaml": MITIGATED.replace("mitigates: true",
+                                                             "mitigates: soon")})
+    result = run("-C", ws, "validate")
+    assert result.exit_code == 1
+    line = MITIGATED.splitlines().index("    mitigates: true") + 1
+    assert f"runbooks/diamond.yaml:{line}:" in result.output
+
+
+@pytest.mark.parametrize("fmt, said", [
+    ("md", "The impact is over when `d` is done; every step done: 37 min."),
+    ("txt", "The impact is over when 'd' is done; every step done: 37 min"),
+    ("html", "The impact is over when <code>d</code> is done; every step done: 37 min."),
+])
+def test_the_plan_header_gives_both_figures(run, mitigated, fmt, said):
+    result = run("-C", mitigated, "runbook", "render", "diamond", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert "time to mitigate: 17 min" in result.stdout.replace("**", "")
+    assert said in result.stdout

@@ -5,7 +5,9 @@ links declared on either side, drills old and recent) are run through every view
 risk's level, appetite breach, each runbook's ETA-vs-RTO verdict and drill need must be
 the same in ``risks``, ``matrix``, ``review``, ``report``, ``runbook show/list``,
 ``drill plan`` and ``validate``, and must match what the test works out on its own from
-the files it wrote.
+the files it wrote. Steps may be marked ``mitigates`` (the time to mitigate then runs to
+the first marked step to finish) and drills time steps (the time to mitigate as drilled,
+from the median of each step's last three timed drills, is held against the RTO too).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import html
 import json
 import random
 import re
+import statistics
 
 import pytest
 
@@ -78,9 +81,14 @@ def generate(seed: int) -> tuple[dict[str, str], dict]:
             needs = [] if k == 0 else ["s0"] if parallel else [f"s{k - 1}"]
             steps.append(f"  - {{id: s{k}, title: Step {k}, role: sre, minutes: {m}, "
                          f"needs: {json.dumps(needs)}}}\n")
-        eta = minutes[0] + (max(minutes[1:], default=0) if parallel else sum(minutes[1:]))
+            if rng.random() < 0.3:
+                steps[-1] = steps[-1].replace("}\n", ", mitigates: true}\n")
+        marked = [k for k, step in enumerate(steps) if "mitigates" in step]
+        eta = timing(minutes, parallel, marked)
         declared = rng.sample(ids, rng.randint(0, 2))
-        runbooks[bid] = {"eta": eta, "risks": set(declared)}
+        runbooks[bid] = {"eta": eta, "finish": timing(minutes, parallel, []),
+                         "minutes": minutes, "parallel": parallel, "marked": marked,
+                         "risks": set(declared)}
         files[f"runbooks/{bid}.yaml"] = (
             f"id: {bid}\ntitle: Runbook {j}\nowner: team-0\nrisks: {json.dumps(declared)}\n"
             f"steps:\n{''.join(steps)}")
@@ -95,11 +103,35 @@ def generate(seed: int) -> tuple[dict[str, str], dict]:
     drilled = {}
     for bid in sorted(runbooks):
         if rng.random() < 0.5:
-            day = dt.date(2026, 11, 26) - dt.timedelta(days=rng.choice([10, 100, 200, 400]))
-            drilled[bid] = day
-            files[f"drills/{bid}-{day}.yaml"] = (
-                f"runbook: {bid}\ndate: {day}\nkind: tabletop\noutcome: pass\n")
+            ages = sorted(rng.sample([10, 40, 100, 200, 400], rng.randint(1, 4)), reverse=True)
+            timed: dict[int, list[int]] = {}  # step -> minutes, oldest drill first
+            for age in ages:
+                day = dt.date(2026, 11, 26) - dt.timedelta(days=age)
+                drilled[bid] = day  # the last one wins: ages run from oldest to newest
+                text = f"runbook: {bid}\ndate: {day}\nkind: tabletop\noutcome: pass\n"
+                took = {k: rng.choice([1, 4, 12, 25, 40])
+                        for k in range(len(runbooks[bid]["minutes"])) if rng.random() < 0.5}
+                if took:
+                    text += "steps:\n" + "".join(f"  s{k}: {{minutes: {m}}}\n"
+                                                 for k, m in took.items())
+                for k, m in took.items():
+                    timed.setdefault(k, []).append(m)
+                files[f"drills/{bid}-{day}.yaml"] = text
+            if timed:  # the median of each step's last three timed drills
+                rb = runbooks[bid]
+                measured = {k: statistics.median(v[-3:]) for k, v in timed.items()}
+                rb["drilled"] = timing([measured.get(k, m) for k, m in enumerate(rb["minutes"])],
+                                       rb["parallel"], rb["marked"])
     return files, {"risks": risks, "runbooks": runbooks, "drilled": drilled}
+
+
+def timing(minutes: list[float], parallel: bool, marked: list[int]) -> float:
+    """The time to mitigate of a generated runbook, worked out by hand: step k finishes
+    at the sum of the chain up to it (or after the first step, when the rest run side by
+    side); the impact ends at the first marked step to finish, else at the last."""
+    finish = [minutes[0] + (m if parallel and k else 0) if parallel else sum(minutes[:k + 1])
+              for k, m in enumerate(minutes)]
+    return min(finish[k] for k in marked) if marked else max(finish)
 
 
 def write(root, files):
@@ -115,16 +147,17 @@ def expected(facts: dict) -> dict:
     active = {rid for rid, r in risks.items() if r["status"] != "closed"}
     above = {rid for rid in active
              if LEVELS.index(risks[rid]["level"]) > LEVELS.index(APPETITE)}
-    verdicts, needs = {}, {}
+    verdicts, drilled, needs = {}, {}, {}
     for bid, rb in runbooks.items():
         rtos = [risks[r]["rto"] for r in rb["risks"] if r in active and risks[r]["rto"]]
         verdicts[bid] = None if not rtos else rb["eta"] <= min(rtos)
+        drilled[bid] = None if not rtos or "drilled" not in rb else rb["drilled"] <= min(rtos)
         needing = [r for r in rb["risks"] if r in active and risks[r]["level"] in DRILL_DAYS]
         if needing:
             top = min(needing, key=lambda r: (-LEVELS.index(risks[r]["level"]),
                                               -risks[r]["score"], r))
             needs[bid] = (top, min(DRILL_DAYS[risks[r]["level"]] for r in needing))
-    return {"above": above, "verdicts": verdicts, "needs": needs,
+    return {"above": above, "verdicts": verdicts, "drilled": drilled, "needs": needs,
             "levels": {rid: r["level"] for rid, r in risks.items()}}
 
 
@@ -160,14 +193,32 @@ def test_every_view_agrees(run, tmp_path, seed):
 
     # runbook list and show: ETA and verdict
     listed = {rb["id"]: rb for rb in as_json("runbook", "list")}
-    assert {b: rb["eta_minutes"] for b, rb in listed.items()} == \
-        {b: rb["eta"] for b, rb in facts["runbooks"].items()}
+    assert {b: (rb["eta_minutes"], rb["finish_minutes"]) for b, rb in listed.items()} == \
+        {b: (rb["eta"], rb["finish"]) for b, rb in facts["runbooks"].items()}
+    assert {b: rb["within_rto"] for b, rb in listed.items()} == want["verdicts"]
+    list_text = {line.split()[0]: line.split()[3] for line in ok("runbook", "list")
+                 .splitlines()[2:] if line.startswith("rb-")}
+    assert {b for b, eta in list_text.items() if eta.endswith("!")} == \
+        {b for b, v in want["verdicts"].items() if v is False}
     for bid, verdict in want["verdicts"].items():
+        rb, drilled = facts["runbooks"][bid], want["drilled"][bid]
         shown = as_json("runbook", "show", bid)
         assert shown["within_rto"] == verdict, bid
-        text = ok("runbook", "show", bid)
-        assert ("ABOVE the RTO" in text) == (verdict is False), bid
-        assert ("within the RTO" in text) == (verdict is True), bid
+        assert (shown["eta_minutes"], shown["finish_minutes"]) == (rb["eta"], rb["finish"])
+        assert shown["drilled_eta_minutes"] == rb.get("drilled"), bid
+        assert shown["drilled_within_rto"] == drilled, bid
+        lines = ok("runbook", "show", bid).splitlines()
+        [eta_line] = [ln for ln in lines if ln.startswith("expected time to mitigate:")]
+        assert ("ABOVE the RTO" in eta_line) == (verdict is False), bid
+        assert ("within the RTO" in eta_line) == (verdict is True), bid
+        as_drilled = [ln for ln in lines if ln.startswith("as drilled:")]
+        assert bool(as_drilled) == ("drilled" in rb), bid
+        assert any("ABOVE the RTO" in ln for ln in as_drilled) == (drilled is False), bid
+        # the plan's header: the same two verdicts
+        header = ok("runbook", "render", bid).split("\n\n")[2]
+        assert header.startswith(f"**Expected time to mitigate: {rb['eta']:g} min**"), header
+        assert ("ABOVE the RTO)" in header) == (verdict is False), (bid, header)
+        assert ("as drilled**" in header) == (drilled is False), (bid, header)
 
     # review: appetite findings, ETA above RTO, drill need
     findings = as_json("review")["findings"]
@@ -183,6 +234,8 @@ def test_every_view_agrees(run, tmp_path, seed):
     assert by_kind.get("no-runbook", set()) == unanswered
     above_rto = {b for b, v in want["verdicts"].items() if v is False}
     assert by_kind.get("eta-above-rto", set()) == above_rto
+    drilled_above = {b for b, v in want["drilled"].items() if v is False}
+    assert by_kind.get("drilled-above-rto", set()) == drilled_above
     drill_findings = by_kind.get("drill-never", set()) | by_kind.get("drill-overdue", set())
     assert drill_findings <= set(want["needs"])
     assert by_kind.get("drill-never", set()) == set(want["needs"]) - set(facts["drilled"])
@@ -216,6 +269,14 @@ def test_every_view_agrees(run, tmp_path, seed):
                       page)
     assert {b for b, cls in rows if "bad" in cls} == above_rto
     assert {b for b, _ in rows} == set(facts["runbooks"])
+    drilled_cells = re.findall(r'<span class="id"[^>]*>([^<]+)</span><br><small>[^<]*</small>'
+                               r'</td><td>[^<]*</td><td class="num">\d+</td><td class="num '
+                               r'[a-z ]*">[^<]*</td><td class="num ([a-z ]*)">([^<]*)</td>',
+                               page)
+    assert {b: cell for b, _, cell in drilled_cells} == \
+        {b: f"{rb['drilled']:g}" if "drilled" in rb else "-"
+         for b, rb in facts["runbooks"].items()}
+    assert {b for b, cls, _ in drilled_cells if "bad" in cls} == drilled_above
     due = set(re.findall(r'<tr><td>\d+</td><td class="id">([^<]+)</td>', page))
     assert due == {d["runbook"] for d in plan}
 

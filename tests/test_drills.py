@@ -627,3 +627,54 @@ def test_a_runbook_never_drilled_has_no_measured_minutes(run, make_ws):
     view = show_json(run, make_ws(RECORDS), "rb-a")
     assert view["drilled_eta_minutes"] is None
     assert {s["measured_minutes"] for s in view["steps"]} == {None}
+
+
+def test_recent_drills_weigh_more_only_the_last_three_timed_drills_count():
+    import datetime as dt
+
+    from riskkit.drill.model import RECENT_DRILLS, Drill, StepResult, measured_minutes
+
+    def drill(day: str, file: str = "", **minutes) -> Drill:
+        return Drill("rb", dt.date.fromisoformat(day), "tabletop", "pass", file=file,
+                     steps={k: StepResult(minutes=v) for k, v in minutes.items()})
+
+    assert RECENT_DRILLS == 3
+    drills = [  # given out of order: the dates decide, then the file
+        drill("2026-06-01", fix=10),
+        drill("2025-01-01", fix=90, declare=40),  # the oldest: no longer counts for fix
+        drill("2026-09-01", fix=20),
+        drill("2026-03-01", fix=12, declare=4),
+        drill("2026-09-01", "b.yaml", declare=6),
+    ]
+    # fix: the last three timed are 12, 10, 20 (90 is older); declare was timed three times
+    assert measured_minutes(drills, "rb") == {"declare": 6, "fix": 12}
+    # a team that got faster sees it once two recent drills agree
+    drills += [drill("2026-10-01", fix=5), drill("2026-11-01", fix=6)]
+    assert measured_minutes(drills, "rb")["fix"] == 6
+    assert measured_minutes(drills, "other") == {}
+
+
+def test_a_drilled_time_above_the_rto_is_said_by_show_render_and_review(run, make_ws):
+    files = MEASURED | {"risks/RSK-Q.yaml": """\
+        id: RSK-Q
+        title: Slow as drilled
+        owner: team-q
+        status: open
+        likelihood: 2
+        impact: 2
+        rto_minutes: 18
+        runbooks: [rb-a]
+        """}
+    ws = make_ws(files)
+    view = show_json(run, ws, "rb-a")
+    # 15 minutes estimated, within 18; 19.5 as drilled, above it
+    assert (view["within_rto"], view["drilled_within_rto"]) == (True, False)
+    shown = run("-C", ws, "runbook", "show", "rb-a").stdout
+    assert "as drilled: 19.5 min via declare -> fix (ABOVE the RTO of 18 min)" in shown
+    plan = run("-C", ws, "runbook", "render", "rb-a", "--format", "txt").stdout
+    assert "as drilled: 19.5 min (ABOVE the RTO of 18 min as drilled)" in plan
+    found = json.loads(run("-C", ws, "review", *AS_OF, "--kind", "drilled-above-rto",
+                           "--format", "json").stdout)["findings"]
+    assert [(f["subject"], f["message"]) for f in found] == [
+        ("rb-a", "rb-a: time to mitigate as drilled 19.5 min is above the RTO of RSK-Q "
+                 "(18 min)")]

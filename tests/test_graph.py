@@ -7,6 +7,7 @@ topological generations, transitive reachability) on random small DAGs.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import networkx as nx
@@ -427,3 +428,95 @@ def test_pruned_steps_keep_their_minutes_and_when(graph, scenario):
         assert n.minutes == original[n.id].minutes
         assert n.when == original[n.id].when
         assert len(set(n.needs)) == len(n.needs)
+
+
+# --- the mitigation point: time to mitigate is not time to close ---------------------------
+
+def marked(graph: list[Node], *ids: str) -> list[Node]:
+    return [dataclasses.replace(n, mitigates=n.id in ids) for n in graph]
+
+
+DIAMOND = nodes(("a", [], 5), ("b", ["a"], 3), ("c", ["a"], 10), ("d", ["b", "c"], 2),
+                ("e", ["d"], 20))
+
+
+def test_without_a_mark_the_whole_runbook_is_the_time_to_mitigate():
+    shape = plan(DIAMOND)
+    assert shape.mitigated_by is None
+    assert shape.eta_minutes == shape.finish_minutes == 37
+    assert shape.critical_path == shape.finish_path == ["a", "c", "d", "e"]
+
+
+def test_the_time_to_mitigate_runs_to_the_marked_step_by_its_longest_path():
+    # d is done at 5+10+2 = 17 (through c, not b); e is follow-up.
+    shape = plan(marked(DIAMOND, "d"))
+    assert (shape.mitigated_by, shape.eta_minutes, shape.critical_path) == \
+        ("d", 17, ["a", "c", "d"])
+    assert (shape.finish_minutes, shape.finish_path) == (37, ["a", "c", "d", "e"])
+    # follow-up steps keep their stages
+    assert shape.stages == [["a"], ["b", "c"], ["d"], ["e"]]
+
+
+def test_with_several_marks_the_first_to_finish_ends_the_impact():
+    shape = plan(marked(DIAMOND, "c", "b", "e"))
+    assert (shape.mitigated_by, shape.eta_minutes, shape.critical_path) == ("b", 8, ["a", "b"])
+    # a tie goes to the step first in the file
+    tie = nodes(("a", [], 1), ("x", ["a"], 4), ("y", ["a"], 4))
+    assert plan(marked(tie, "y", "x")).mitigated_by == "x"
+
+
+def test_a_scenario_counts_only_its_own_marked_steps():
+    graph = marked(nodes(("a", [], 5), ("fast", ["a"], 2, ["x"]), ("slow", ["a"], 30, ["y"]),
+                         ("join", ["fast", "slow"], 3), ("tidy", ["join"], 10)),
+                   "fast", "slow")
+    assert plan(prune(graph, "y")).mitigated_by == "slow"
+    assert plan(prune(graph, "y")).eta_minutes == 35
+    assert plan(prune(graph, "x")).eta_minutes == 7
+    assert plan(prune(graph, "x")).finish_minutes == 20
+    # marked on the step where the branches join, every scenario is held to its own path
+    joined = marked(graph, "join")
+    assert [plan(prune(joined, s)).eta_minutes for s in "xy"] == [10, 38]
+    assert plan(joined).eta_minutes == 38  # without a scenario: the slowest branch
+
+
+def test_a_scenario_without_marked_steps_counts_its_whole_plan():
+    graph = marked(nodes(("a", [], 5), ("b", ["a"], 3, ["x"]), ("c", ["a"], 4)), "b")
+    shape = plan(prune(graph, "y"))
+    assert shape.mitigated_by is None and shape.eta_minutes == shape.finish_minutes == 9
+
+
+def test_timed_puts_measured_minutes_in_place_of_estimates():
+    from riskkit.runbook.graph import timed
+
+    drilled = plan(timed(marked(DIAMOND, "d"), {"b": 30, "e": 1}))
+    assert (drilled.eta_minutes, drilled.critical_path) == (37, ["a", "b", "d"])
+    assert drilled.finish_minutes == 38
+
+
+def brute_force_to(graph: list[Node], end: str) -> float:
+    """The longest path ending at ``end``: its minutes plus the longest path to a need."""
+    by_id = {n.id: n for n in graph}
+
+    def longest(step: str) -> float:
+        node = by_id[step]
+        return (node.minutes or 0) + max((longest(n) for n in node.needs), default=0)
+
+    return longest(end)
+
+
+@PROPS
+@given(dags(), st.data())
+def test_time_to_mitigate_is_the_earliest_marked_finish(graph, data):
+    ids = [n.id for n in graph]
+    chosen = data.draw(st.lists(st.sampled_from(ids), unique=True) if ids else st.just([]))
+    graph = marked(graph, *chosen)
+    shape = plan(graph)
+    assert shape.finish_minutes == brute_force_longest(graph)
+    if not chosen:
+        assert shape.eta_minutes == shape.finish_minutes and shape.mitigated_by is None
+        return
+    assert shape.eta_minutes == min(brute_force_to(graph, s) for s in chosen)
+    assert shape.mitigated_by in chosen and shape.critical_path[-1] == shape.mitigated_by
+    minutes = {n.id: n.minutes or 0 for n in graph}
+    assert sum(minutes[s] for s in shape.critical_path) == shape.eta_minutes
+    assert shape.eta_minutes <= shape.finish_minutes

@@ -161,6 +161,9 @@ def test_the_hook_is_declared():
     [hook] = [h for h in hooks if h["id"] == HOOK_ID]
     assert hook["language"] == "python"
     assert hook["entry"].split()[:2] == ["riskkit", "validate"]
+    # Files that change an answer may be anywhere (a custom matrix's path is free): the
+    # hook runs on every commit, on the whole workspace.
+    assert hook.get("always_run") is True and hook.get("pass_filenames") is False
 
 
 @slow
@@ -202,13 +205,34 @@ def test_hook_fails_when_only_the_settings_changed(installed_hook, tmp_path):
     assert "riskkit.yaml:" in done.stdout
 
 
+MATRIX_SETTINGS = SETTINGS.replace("matrix: 5x5", "matrix: config/risk-matrix.yaml")
+
+# Each case: the files of the user's repository and the one file the commit changes. Every
+# one of them can change an answer, so the hook must run and fail.
+ONLY_CHANGED = {
+    "a custom matrix file": ({**VALID, "riskkit.yaml": MATRIX_SETTINGS,
+                              "config/risk-matrix.yaml": "likelihood: [\n"},
+                             "config/risk-matrix.yaml", "config/risk-matrix.yaml:"),
+    "a template override": ({**VALID, "templates/plan.md.j2": "{% if %}\n"},
+                            "templates/plan.md.j2", "templates/plan.md.j2:1:1: T002"),
+    "an incident journal": ({**VALID, "risks/RSK-2.yaml": BAD_RISK,
+                             "incidents/2027-01-05-db/journal.jsonl": "{}\n"},
+                            "incidents/2027-01-05-db/journal.jsonl", "R002"),
+    "an alert rule file": ({**VALID, "risks/RSK-2.yaml": BAD_RISK,
+                            "alerts/db.rules.yaml": "groups: []\n"},
+                           "alerts/db.rules.yaml", "R002"),
+    "an unrelated file": ({**VALID, "risks/RSK-2.yaml": BAD_RISK}, "README.md", "R002"),
+}
+
+
 @slow
-def test_hook_skips_commits_that_touch_no_register_file(installed_hook, tmp_path):
-    # The register is broken, but the commit changes only README.md: nothing to check.
-    done = run_hook(installed_hook, tmp_path / "user", {**VALID, "risks/RSK-2.yaml": BAD_RISK},
-                    "--files", "README.md")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert hook_line(done.stdout).endswith("Skipped"), done.stdout
+@pytest.mark.parametrize("case", sorted(ONLY_CHANGED))
+def test_hook_runs_whatever_file_the_commit_changes(installed_hook, tmp_path, case):
+    files, changed, said = ONLY_CHANGED[case]
+    done = run_hook(installed_hook, tmp_path / "user", files, "--files", changed)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert hook_line(done.stdout).endswith("Failed"), done.stdout
+    assert said in done.stdout
 
 
 @slow

@@ -320,13 +320,34 @@ def test_each_runbook_eta_against_its_rto(run, ws, html):
     for rid, rb in listed.items():
         assert by_id[rid][0] == f"{rid} {rb['title']}"
         assert by_id[rid][3] == f"{rb['eta_minutes']:g}"
-    assert by_id["rb-slow"][1:] == ["SEV-1", "2", "15", "10", "RSK-A"]
-    assert by_id["rb-fast"][1:] == ["SEV-3", "2", "15", "60", "RSK-B"]
-    assert by_id["rb-spare"][1:] == ["-", "1", "7", "-", "-"]
+    # columns: severity, steps, ETA, as drilled (5 + 18 for rb-fast), RTO, risks
+    assert by_id["rb-slow"][1:] == ["SEV-1", "2", "15", "-", "10", "RSK-A"]
+    assert by_id["rb-fast"][1:] == ["SEV-3", "2", "15", "23", "60", "RSK-B"]
+    assert by_id["rb-spare"][1:] == ["-", "1", "7", "-", "-", "-"]
     [table] = [t for h, t in page.tables.items() if h.startswith("Runbooks: expected time")]
     eta_class = {row[0][0].split()[0]: row[3][1] for row in table}
     assert "bad" in eta_class["rb-slow"].split()  # 15 minutes against an RTO of 10
     assert "bad" not in eta_class["rb-fast"].split()
+    drilled_class = {row[0][0].split()[0]: row[4][1] for row in table}
+    assert "bad" not in drilled_class["rb-fast"].split()  # 23 minutes against 60
+
+
+def test_the_eta_table_shows_a_drilled_time_above_the_rto(run, make_ws, tmp_path):
+    # Two drills of rb-fast: grow took 18, then 200 minutes; the median, 109, plus the
+    # 5-minute declare is 114 minutes as drilled, above RSK-B's RTO of 60 (15 estimated).
+    ws = make_ws(REPORT | {"drills/2026-10-10-rb-fast.yaml": """\
+        runbook: rb-fast
+        date: 2026-10-10
+        kind: game-day
+        outcome: fail
+        steps:
+          grow: {minutes: 200}
+        """})
+    page = Page(report(run, ws, tmp_path / "r.html"))
+    [table] = [t for h, t in page.tables.items() if h.startswith("Runbooks: expected time")]
+    row = next(r for r in table if r[0][0].startswith("rb-fast"))
+    assert [cell for cell, _ in row[3:5]] == ["15", "114"]
+    assert "bad" not in row[3][1].split() and "bad" in row[4][1].split()
 
 
 def test_as_of_sets_the_date_and_the_next_quarter(run, ws, tmp_path):

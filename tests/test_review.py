@@ -16,7 +16,7 @@ AS_OF = ("--as-of", "2026-11-26")
 
 KINDS = ["review-overdue", "acceptance-expired", "acceptance-expiring", "no-treatment",
          "no-runbook", "treatment-overdue", "drill-never", "drill-overdue", "finding-overdue",
-         "eta-above-rto", "runbook-unlinked"]
+         "eta-above-rto", "drilled-above-rto", "runbook-unlinked"]
 
 
 def runbook(rid: str, owner: str, risks: str = "") -> str:
@@ -144,6 +144,18 @@ ATTENTION = {
         rto_minutes: 10
         runbooks: [rb-ok]
         """,
+    "risks/RSK-DRT.yaml": """\
+        id: RSK-DRT
+        title: High risk whose runbook is within its RTO on paper but not as drilled
+        owner: team-drt
+        status: mitigating
+        likelihood: 3
+        impact: 4
+        treatment: {strategy: mitigate, due: 2027-06-30}
+        review: {last: 2026-11-01, by: dana}
+        rto_minutes: 20
+        runbooks: [rb-drilled]
+        """,
     "risks/RSK-GONE.yaml": """\
         id: RSK-GONE
         title: Closed, and everything about it would be a finding if it were open
@@ -159,6 +171,14 @@ ATTENTION = {
     "runbooks/rb-never.yaml": runbook("rb-never", "team-never"),  # drill-never
     "runbooks/rb-stale.yaml": runbook("rb-stale", "team-stale"),  # drill-overdue
     "runbooks/rb-orphan.yaml": runbook("rb-orphan", "team-orphan"),  # runbook-unlinked
+    "runbooks/rb-drilled.yaml": runbook("rb-drilled", "team-drilled"),  # drilled-above-rto
+    "drills/2026-11-20-rb-drilled.yaml": """\
+        runbook: rb-drilled
+        date: 2026-11-20
+        kind: game-day
+        outcome: partial
+        steps: {fix: {minutes: 18}}
+        """,  # 5 + 18 = 23 minutes as drilled, against the RTO of 20 (15 estimated)
     "drills/2026-10-01-rb-ok.yaml": """\
         runbook: rb-ok
         date: 2026-10-01
@@ -190,6 +210,7 @@ EXPECTED = [
     ("risks/RSK-REV.yaml", 8, 16, "review-overdue", "RSK-REV", "team-rev"),
     ("risks/RSK-SOON.yaml", 9, 10, "acceptance-expiring", "RSK-SOON", "team-soon"),
     ("risks/list.yaml", 2, 5, "no-runbook", "RSK-NORB", "team-norb"),
+    ("runbooks/rb-drilled.yaml", 1, 5, "drilled-above-rto", "rb-drilled", "team-drilled"),
     ("runbooks/rb-never.yaml", 1, 5, "drill-never", "rb-never", "team-never"),
     ("runbooks/rb-ok.yaml", 1, 5, "eta-above-rto", "rb-ok", "team-ok"),
     ("runbooks/rb-orphan.yaml", 1, 5, "runbook-unlinked", "rb-orphan", "team-orphan"),
@@ -206,6 +227,7 @@ MESSAGES = {
     "no-runbook": ["RSK-NORB", "high", "no runbook"],
     "drill-never": ["rb-never", "never been drilled", "critical RSK-CRIT", "90 days"],
     "eta-above-rto": ["rb-ok", "15 min", "RSK-RTO", "10 min"],
+    "drilled-above-rto": ["rb-drilled", "as drilled 23 min", "RSK-DRT", "20 min"],
     "runbook-unlinked": ["rb-orphan", "no risk"],
     "drill-overdue": ["rb-stale", "2026-05-29", "1 days past its 180-day interval",
                       "high RSK-DRL"],

@@ -47,6 +47,18 @@ POINTS_AT = {
     "unknown-scenario": [("B004", "host-lsot", ["db-failover:", "did you mean 'host-lost'?",
                                                 "host-lost, disk-full"])],
     "unknown-step-field": [("S100", "verfy:", ["web-restart:", "did you mean 'verify'?"])],
+    "trial-render-failures": [
+        ("T001", "kubectl scale", ["web-scale:", "ZeroDivisionError", "replicas=0"]),
+        ("T001", "\"{{ hosts.split", ["no element 2", "trial render"]),
+        ("T003", "\"{{ region['__cla'", ["'__class__'", "ticket=INC-0000"])],
+    "template-budgets": [
+        ("T004", "Restart {{ 9**(9**9) }}", ["387420489", "4,096 bits"]),
+        ("T004", "echo {{ 'x'", ["1,000,000,000 times"]),
+        ("T004", "|", ["500,000 steps"])],
+    "text-includes-template": [("T003", "      {% include", ["'{% include %}'"]),
+                               ("T003", "\"{% import", ["'{% import %}'"])],
+    "dangerous-pattern": [("B016", "\"^([a-z0-9]+-?)+$\"", ["'service'", "repeats a repeat"]),
+                          ("B016", "\"^(a|ab)+$\"", ["'alias'", "start alike"])],
 }
 
 

@@ -21,10 +21,12 @@ TEMPLATES = REPO / "riskkit" / "present" / "templates"
 
 PLAN_KEYS = ["id", "title", "summary", "severity", "owner", "file", "scenario", "scenarios",
              "triggers", "inputs", "comms", "exit_criteria", "stages", "critical_path",
-             "eta_minutes", "drilled_critical_path", "drilled_eta_minutes", "entry", "exit",
-             "unestimated", "roles", "role_load", "risks", "rto_minutes", "within_rto", "steps"]
+             "eta_minutes", "mitigated_by", "finish_path", "finish_minutes",
+             "drilled_critical_path", "drilled_eta_minutes", "entry", "exit",
+             "unestimated", "roles", "role_load", "risks", "rto_minutes", "within_rto",
+             "drilled_within_rto", "steps", "missing"]
 STEP_KEYS = ["id", "title", "role", "needs", "minutes", "measured_minutes", "do", "run",
-             "verify", "rollback", "when", "approval", "irreversible", "stage", "critical",
+             "verify", "rollback", "when", "approval", "irreversible", "mitigates", "stage", "critical",
              "line"]
 ROLE_KEYS = ["id", "title", "contact", "pager", "phone", "steps", "minutes", "approves"]
 RISK_KEYS = ["id", "title", "owner", "status", "level", "level_name", "color", "score",

@@ -47,8 +47,11 @@ def load_one(ctx, runbook_id: str, as_of):
 def runbook_view(ctx, runbook_id: str, scenario: str | None, as_of) -> PlanView:
     from riskkit.runbook.view import view
 
+    from riskkit.register.links import missing_risks
+
     ws, loaded, rb = load_one(ctx, runbook_id, as_of)
-    return view(rb, ws.roles, loaded.risks, scenario, loaded.measured(rb.id))
+    return view(rb, ws.roles, loaded.risks, scenario, loaded.measured(rb.id),
+                missing_risks(loaded, rb))
 
 
 scenario_option = click.option("--scenario", "-s", metavar="S",

@@ -107,16 +107,28 @@ def load_drill(doc: Doc, runbooks: dict, as_of: dt.date,
     ), problems
 
 
+RECENT_DRILLS = 3
+"""How many drills a step's measured minutes come from: the most recent ones that timed it.
+
+Recent drills weigh more than old ones, in the plainest way: a step's drilled minutes are
+the median of the last ``RECENT_DRILLS`` drills that timed it (by date, then file), and
+older drills no longer count. A team that got faster sees it after two drills; one slow
+outlier among the three moves nothing. This is the one place that says so.
+"""
+
+
 def measured_minutes(drills: list[Drill], runbook_id: str) -> dict[str, float]:
-    """The median minutes each step took across the drills of ``runbook_id``."""
+    """The minutes each step of ``runbook_id`` took as drilled: the median of the most
+    recent ``RECENT_DRILLS`` drills that timed the step."""
     samples: dict[str, list[float]] = {}
-    for drill in drills:
+    for drill in sorted(drills, key=lambda d: (d.date, d.file)):
         if drill.runbook != runbook_id:
             continue
         for step_id, result in drill.steps.items():
             if result.minutes is not None:
                 samples.setdefault(step_id, []).append(result.minutes)
-    return {k: _clean(statistics.median(v)) for k, v in sorted(samples.items())}
+    return {k: _clean(statistics.median(v[-RECENT_DRILLS:]))
+            for k, v in sorted(samples.items())}
 
 
 def _clean(value: float):

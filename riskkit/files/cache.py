@@ -16,12 +16,20 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from riskkit import __version__
 
+if TYPE_CHECKING:
+    import subprocess
+
 RACY_NS = 2_000_000_000
 FORMAT = 2
+
+Stat = tuple[int, int, int, int]  # size, mtime, ctime, inode
+Stats = dict[str, Stat | None]  # a file (relative, "/"-separated) -> its stat, None if gone
 
 
 def enabled() -> bool:
@@ -40,7 +48,7 @@ def _path(root: Path, section: str) -> Path:
     return _folder() / f"{digest}-{section}.json"
 
 
-def _scan(root: Path, folder: str, out: dict) -> None:
+def _scan(root: Path, folder: str, out: Stats) -> None:
     """Every file under ``folder``, by the one walker's rules (every file, not only YAML:
     templates count too); a folder that cannot be read is None, which is a miss."""
     from riskkit.files.walk import walk
@@ -61,9 +69,10 @@ def _scan(root: Path, folder: str, out: dict) -> None:
         out[f"{folder}/{path[cut:]}".replace(os.sep, "/").rstrip("/")] = None
 
 
-def stats(root: Path, folders=("risks", "runbooks", "drills"), extra=()) -> dict:
+def stats(root: Path, folders: Iterable[str] = ("risks", "runbooks", "drills"),
+          extra: Iterable[str] = ()) -> Stats:
     """(size, mtime, ctime, inode) of every file that can change an answer."""
-    out: dict = {}
+    out: Stats = {}
     for folder in folders:
         _scan(root, folder, out)
     for rel in ("riskkit.yaml", *extra):
@@ -76,10 +85,10 @@ def stats(root: Path, folders=("risks", "runbooks", "drills"), extra=()) -> dict
 
 
 @functools.lru_cache(maxsize=None)
-def _own_files() -> tuple:
+def _own_files() -> tuple[tuple[str | int, ...], ...]:
     """riskkit's code, templates and schemas: a change to any of them is a miss."""
     package = Path(__file__).parent.parent
-    own = []
+    own: list[tuple[str | int, ...]] = []
     for folder in sorted({package, *(p.parent for p in package.rglob("*.py")),
                           package / "present" / "templates"}):
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
@@ -95,12 +104,12 @@ def _own_files() -> tuple:
     return tuple(own)
 
 
-def _digest(files: dict) -> str:
+def _digest(files: Stats) -> str:
     text = "\n".join(f"{rel}\0{stat}" for rel, stat in sorted(files.items()))
     return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _fresh(files: dict, written_ns: int) -> bool:
+def _fresh(files: Stats, written_ns: int) -> bool:
     """No file missing, and none changed in the two seconds before the cache was written
     (or since): such a file could change again within the same clock tick."""
     limit = written_ns - RACY_NS
@@ -110,7 +119,7 @@ def _fresh(files: dict, written_ns: int) -> bool:
     return True
 
 
-def read(root: Path, section: str, key: dict, files: dict):
+def read(root: Path, section: str, key: dict[str, Any], files: Stats) -> Any:
     """The cached value of ``section`` for exactly these files and key, or None."""
     if not enabled():
         return None
@@ -123,7 +132,7 @@ def read(root: Path, section: str, key: dict, files: dict):
     return entry.get("value")
 
 
-def _entry(root: Path, section: str) -> tuple[dict | None, int]:
+def _entry(root: Path, section: str) -> tuple[dict[str, Any] | None, int]:
     """A cache file's content and when it was written, by the file system's own clock
     (its mtime, as git's index does for racy entries): the files it is compared with
     are stamped by that clock too, whatever the process's clock says."""
@@ -138,7 +147,7 @@ def _entry(root: Path, section: str) -> tuple[dict | None, int]:
     return entry, written
 
 
-def write(root: Path, section: str, key: dict, files: dict, value) -> None:
+def write(root: Path, section: str, key: dict[str, Any], files: Stats, value: Any) -> None:
     """Remember ``value``; failures (read-only home, full disk) are ignored."""
     if not enabled():
         return
@@ -151,7 +160,7 @@ def write(root: Path, section: str, key: dict, files: dict, value) -> None:
         pass
 
 
-def _key(key: dict) -> str:
+def _key(key: dict[str, Any]) -> str:
     material = json.dumps({"version": __version__, "own": _own_files(), **key},
                           sort_keys=True, default=str)
     return hashlib.sha1(material.encode()).hexdigest()
@@ -165,10 +174,23 @@ def written_ns(root: Path, section: str) -> int | None:
     return written
 
 
-def start_changed_since(root: Path, folder: str, since_ns: int):
-    """Start one ``find`` walk (in C, on another core) for the files under ``folder``
-    whose inode changed (written, renamed, created) at or after ``since_ns`` less the
-    racy window; ``changed_files`` collects the answer. None when find is missing."""
+def read_timed(root: Path, section: str) -> tuple[Any, int]:
+    """A section kept for this riskkit whatever the files (an index its reader checks),
+    and when it was written; (None, 0) when there is none."""
+    if not enabled():
+        return None, 0
+    entry, written = _entry(root, section)
+    if entry is None or entry.get("key") != _key({}):
+        return None, 0
+    return entry.get("value"), written
+
+
+def start_changed_since(root: Path, folder: str, since_ns: int
+                        ) -> subprocess.Popen[bytes] | None:
+    """Start one ``find`` walk (in C, on another core) for the files and folders under
+    ``folder`` whose inode changed (written, renamed, created; for a folder, an entry
+    added, removed or renamed in it) at or after ``since_ns`` less the racy window;
+    ``changed_files`` collects the answer. None when find is missing."""
     import shutil
     import subprocess
 
@@ -177,16 +199,16 @@ def start_changed_since(root: Path, folder: str, since_ns: int):
         return None
     since = (since_ns - RACY_NS) / 1e9
     try:  # -L follows linked folders, as Workspace.files does
-        return subprocess.Popen([find, "-L", folder, "-type", "f", "-newerct",
+        return subprocess.Popen([find, "-L", folder, "-newerct",
                                  f"@{since:.9f}", "-print0"], cwd=root,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:
         return None
 
 
-def changed_files(walk) -> list[str] | None:
-    """The files a ``start_changed_since`` walk found; None if it failed (the caller
-    then falls back to its full scan)."""
+def changed_files(walk: subprocess.Popen[bytes] | None) -> list[str] | None:
+    """The files and folders a ``start_changed_since`` walk found; None if it failed
+    (the caller then falls back to its full scan)."""
     import subprocess
 
     if walk is None:

@@ -16,6 +16,7 @@ import re
 from typing import Any, Callable
 
 Check = Callable[[Any], bool]
+Schema = dict[str, Any]  # a JSON Schema, or one node of it
 
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),
@@ -39,7 +40,7 @@ class Unsupported(Exception):
     pass
 
 
-def _date(value) -> bool:
+def _date(value: str) -> bool:
     try:
         dt.date.fromisoformat(value)
     except ValueError:
@@ -47,7 +48,7 @@ def _date(value) -> bool:
     return True
 
 
-def _regex(value) -> bool:
+def _regex(value: str) -> bool:
     try:
         re.compile(value)
     except re.error:
@@ -55,14 +56,15 @@ def _regex(value) -> bool:
     return True
 
 
-_FORMATS = {"date": _date, "regex": _regex}
+_FORMATS: dict[str, Check] = {"date": _date, "regex": _regex}
 
 
 def python_pattern(pattern: str) -> str:
     """A JSON Schema ``pattern`` (ECMA-262) as a Python regular expression that means the
     same: ``$`` is the end of the string, where Python's ``$`` also matches before a final
     newline (so ``^RSK-[0-9]+$`` would take ``"RSK-007\\n"``). ``\\Z`` is Python's end."""
-    out, i, in_class = [], 0, False
+    out: list[str] = []
+    i, in_class = 0, False
     while i < len(pattern):
         char = pattern[i]
         if char == "\\":
@@ -80,7 +82,7 @@ def python_pattern(pattern: str) -> str:
     return "".join(out)
 
 
-def compile_schema(schema: dict) -> Check:
+def compile_schema(schema: Schema) -> Check:
     """A function value -> bool; raises Unsupported for keywords it does not know."""
     cache: dict[str, Check] = {}
 
@@ -94,7 +96,7 @@ def compile_schema(schema: dict) -> Check:
             cache[name] = target
         return cache[name]
 
-    def build(node: dict) -> Check:
+    def build(node: Schema) -> Check:
         unknown = set(node) - KNOWN
         if unknown:
             raise Unsupported(", ".join(sorted(unknown)))
@@ -104,8 +106,10 @@ def compile_schema(schema: dict) -> Check:
         if "type" in node:
             kinds = [node["type"]] if isinstance(node["type"], str) else node["type"]
             tests = [_TYPES[k] for k in kinds]
-            checks.append(tests[0] if len(tests) == 1 else
-                          (lambda v, tests=tests: any(t(v) for t in tests)))
+            if len(tests) == 1:
+                checks.append(tests[0])
+            else:
+                checks.append(lambda v: any(t(v) for t in tests))
         if "enum" in node:
             allowed = node["enum"]
             checks.append(lambda v: any(v == a and type(v) is type(a) for a in allowed))
@@ -121,7 +125,7 @@ def compile_schema(schema: dict) -> Check:
         if "minimum" in node or "maximum" in node:
             low, high = node.get("minimum"), node.get("maximum")
 
-            def bounds(v):
+            def bounds(v: Any) -> bool:
                 if isinstance(v, bool) or not isinstance(v, (int, float)):
                     return True
                 return (low is None or v >= low) and (high is None or v <= high)
@@ -133,7 +137,7 @@ def compile_schema(schema: dict) -> Check:
             checks.append(lambda v: not isinstance(v, list) or _unique(v))
         if "items" in node:
             item = build(node["items"])
-            def each(v, item=item) -> bool:
+            def each(v: Any, item: Check = item) -> bool:
                 if isinstance(v, list):
                     for x in v:
                         if not item(x):
@@ -165,17 +169,17 @@ def _all(checks: list[Check]) -> Check:
     if len(checks) == 2:
         first, second = checks
         return lambda v: first(v) and second(v)
-    checks = tuple(checks)
+    steps = tuple(checks)
 
-    def every(v) -> bool:
-        for check in checks:
+    def every(v: Any) -> bool:
+        for check in steps:
             if not check(v):
                 return False
         return True
     return every
 
 
-def _unique(items: list) -> bool:
+def _unique(items: list[Any]) -> bool:
     # Plain equality treats 1, 1.0 and True alike, which is stricter than JSON Schema:
     # a doubtful list goes to jsonschema rather than through.
     try:
@@ -184,15 +188,16 @@ def _unique(items: list) -> bool:
         return all(a != b for i, a in enumerate(items) for b in items[i + 1:])
 
 
-def _object(node: dict, build) -> Check:
+def _object(node: Schema, build: Callable[[Schema], Check]) -> Check:
     props = {k: build(s) for k, s in node.get("properties", {}).items()}
     patterns = [(re.compile(p).search, build(s))
                 for p, s in node.get("patternProperties", {}).items()]
     extra = node.get("additionalProperties", True)
-    extra_check = None if extra is True else (False if extra is False else build(extra))
+    refuse_extra = extra is False  # additionalProperties: false
+    extra_check = None if extra is True or extra is False else build(extra)
     names = build(node["propertyNames"]) if "propertyNames" in node else None
 
-    def check(v) -> bool:
+    def check(v: Any) -> bool:
         if not isinstance(v, dict):
             return True
         for key, value in v.items():
@@ -209,8 +214,8 @@ def _object(node: dict, build) -> Check:
                     matched = True
                     if not pat(value):
                         return False
-            if not matched and extra_check is not None:
-                if extra_check is False or not extra_check(value):
+            if not matched:
+                if refuse_extra or extra_check is not None and not extra_check(value):
                     return False
         return True
     return check

@@ -14,6 +14,10 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, exclusive: bool 
     """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if not exclusive and path.exists() and not path.is_file():  # -o /dev/null, a pipe
+        with open(path, "wb") as handle:  # a rename would replace the device itself
+            handle.write(payload)
+        return
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")

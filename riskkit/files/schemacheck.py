@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 from riskkit.problems import Problem, did_you_mean, field_path
 from riskkit.files.yamlload import Doc
+
+if TYPE_CHECKING:  # imported when first needed: most runs never build a validator
+    from jsonschema import ValidationError
+    from jsonschema.protocols import Validator
+
+    from riskkit.files.fastschema import Check
+
+Where = tuple[Any, ...]  # a JSON path: keys and indexes
+# (path, code, message, point at the key rather than the value)
+Explained = tuple[Where, str, str, bool]
 
 NAMES = ("risk", "runbook", "drill", "matrix", "settings")
 
@@ -26,7 +38,7 @@ def schema_text(name: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def schema(name: str) -> dict:
+def schema(name: str) -> dict[str, Any]:
     return json.loads(schema_text(name))
 
 
@@ -35,7 +47,7 @@ ITEM = {"risk": "#/$defs/risk"}
 
 
 @lru_cache(maxsize=None)
-def item_schema(name: str) -> dict:
+def item_schema(name: str) -> dict[str, Any]:
     """The schema one item is checked against (a risk, not a file of risks)."""
     full = schema(name)
     if name not in ITEM:
@@ -43,7 +55,8 @@ def item_schema(name: str) -> dict:
     return {"$schema": full["$schema"], "$defs": full["$defs"], "$ref": ITEM[name]}
 
 
-def _pattern(validator, pattern, instance, schema):
+def _pattern(validator: Validator, pattern: str, instance: Any, schema: dict[str, Any]
+             ) -> Iterator[ValidationError]:
     """``pattern`` as JSON Schema means it (ECMA-262): ``$`` is the end of the string."""
     import jsonschema
 
@@ -55,7 +68,7 @@ def _pattern(validator, pattern, instance, schema):
 
 
 @lru_cache(maxsize=None)
-def validator(name: str):
+def validator(name: str) -> Validator:
     import jsonschema
 
     cls = jsonschema.validators.extend(jsonschema.Draft202012Validator,
@@ -64,7 +77,7 @@ def validator(name: str):
 
 
 @lru_cache(maxsize=None)
-def fast(name: str):
+def fast(name: str) -> Check | None:
     """The compiled yes/no check of schema ``name``, or None when it cannot be compiled."""
     from riskkit.files.fastschema import Unsupported, compile_schema
 
@@ -74,11 +87,11 @@ def fast(name: str):
         return None
 
 
-_JSON_TYPES = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+_JSON_TYPES: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
                int: "an integer", float: "a number", type(None): "null"}
 
 
-def describe(value) -> str:
+def describe(value: Any) -> str:
     kind = _JSON_TYPES.get(type(value), type(value).__name__)
     if isinstance(value, (dict, list)) or value is None:
         return kind
@@ -87,14 +100,15 @@ def describe(value) -> str:
     return f"{kind} {shown}"
 
 
-def _expected(types) -> str:
+def _expected(types: str | Iterable[str]) -> str:
     names = {"integer": "an integer", "string": "a string", "object": "a mapping",
              "array": "a list", "number": "a number", "boolean": "true or false", "null": "null"}
-    types = [types] if isinstance(types, str) else list(types)
-    return " or ".join(names.get(t, t) for t in types)
+    kinds = [types] if isinstance(types, str) else list(types)
+    return " or ".join(names.get(t, t) for t in kinds)
 
 
-def check(name: str, doc: Doc, base: tuple = (), subject: str | None = None) -> list[Problem]:
+def check(name: str, doc: Doc, base: Where = (), subject: str | None = None
+          ) -> list[Problem]:
     """Every schema problem of the value at ``base`` in ``doc``, as located problems."""
     value = doc.data
     for part in base:
@@ -111,19 +125,19 @@ def check(name: str, doc: Doc, base: tuple = (), subject: str | None = None) -> 
     return sorted(set(problems))
 
 
-def _type_hint(types, instance, text: str | None) -> str | None:
+def _type_hint(types: str | Iterable[str], instance: Any, text: str | None) -> str | None:
     """How to write a value of the wrong type: YAML reads only plain decimal as a number
     and only true/false as a boolean; a number or boolean where text goes needs quotes."""
     from riskkit.files.yamlload import type_hint
 
-    types = [types] if isinstance(types, str) else list(types)
+    kinds = [types] if isinstance(types, str) else list(types)
     if isinstance(instance, str):
-        for kind in types:
+        for kind in kinds:
             hint = type_hint(kind, instance)
             if hint:
                 return hint
         return None
-    if types == ["string"] and isinstance(instance, (bool, int, float)):
+    if kinds == ["string"] and isinstance(instance, (bool, int, float)):
         if text is None:
             text = ("true" if instance else "false") if isinstance(instance, bool) \
                 else str(instance)
@@ -131,22 +145,28 @@ def _type_hint(types, instance, text: str | None) -> str | None:
     return None
 
 
-def _one_of_required(alternatives) -> set[str]:
+def _one_of_required(alternatives: Iterable[Any]) -> set[str]:
     """The fields a ``oneOf`` chooses between (the matrix's grid or thresholds), read from
     the schema's structure, not its text."""
     return {name for alt in alternatives if isinstance(alt, dict)
             for name in alt.get("required", ())}
 
 
-def _explain(error, written=None):
+def _explain(error: ValidationError, written: Callable[[Where], str | None] | None = None
+             ) -> Iterator[Explained]:
     """Yield (path, code, message, point-at-key) for one jsonschema error; ``written(path)``
     gives the text of a value as written in the file, for hints."""
     path = tuple(error.absolute_path)
     where = field_path(path)
-    kind, value, instance = error.validator, error.validator_value, error.instance
+    # An error from iter_errors carries all of these (jsonschema's Unset is for errors
+    # made by hand), and the keyword's value and the instance are any JSON value.
+    kind = error.validator
+    value: Any = error.validator_value
+    instance: Any = error.instance
     if kind == "additionalProperties" and isinstance(instance, dict):
-        known = set(error.schema.get("properties", {}))
-        patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
+        node: Any = error.schema  # the object schema holding additionalProperties
+        known = set(node.get("properties", {}))
+        patterns = [re.compile(p) for p in node.get("patternProperties", {})]
         for key in instance:
             if key in known or any(p.search(key) for p in patterns):
                 continue

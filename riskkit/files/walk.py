@@ -40,11 +40,13 @@ def wanted(rel: str) -> bool:
 
 @dataclass(frozen=True)
 class Walk:
-    """What a walk found: the files (paths under the top folder, sorted) and the folders
-    that could not be listed, each with the reason."""
+    """What a walk found: the files (paths under the top folder, sorted), the folders
+    that could not be listed, each with the reason, and the folders listed (the top one
+    first; an index keeps them to notice a folder renamed or moved in later)."""
 
     files: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
 
     def problems(self, rel: Callable[[str], str]) -> list[Problem]:
         """A problem for each folder that could not be listed; ``rel`` names a path as
@@ -58,6 +60,7 @@ def walk(top: str | os.PathLike, yaml_only: bool = True) -> Walk:
     ``yaml_only`` (the folders are walked then, whatever their names)."""
     found: list[str] = []
     unreadable: list[tuple[str, str]] = []
+    listed: list[str] = []
     visited: set[str] = set()
     stack = [os.fspath(top)]
     while stack:  # os.scandir: one system call a folder, no stat a file
@@ -74,6 +77,7 @@ def walk(top: str | os.PathLike, yaml_only: bool = True) -> Walk:
         except OSError as exc:
             unreadable.append((current, exc.strerror or str(exc)))
             continue
+        listed.append(current)
         folders = []
         for entry in entries:
             if entry.name.startswith("."):
@@ -92,4 +96,4 @@ def walk(top: str | os.PathLike, yaml_only: bool = True) -> Walk:
         stack.extend(sorted(folders, reverse=True))  # depth first, in sorted order
     found.sort()
     unreadable.sort()
-    return Walk(found, unreadable)
+    return Walk(found, unreadable, listed)

@@ -28,7 +28,7 @@ class AsWritten:
     def from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
         """The record of ``data``, a mapping the schema has checked (no unknown keys)."""
         names = [f.name for f in fields(cls) if f.name != "written"]
-        return cls(**{name: data.get(name) for name in names},  # type: ignore[arg-type]
+        return cls(**{name: data.get(name) for name in names},
                    written=tuple(k for k in data if k in names))
 
     def to_dict(self) -> dict[str, Any]:

@@ -19,18 +19,23 @@ import dataclasses
 import math
 import os
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import yaml
 
+from riskkit.codes import severity_of
 from riskkit.problems import Problem, Severity
 
-try:  # libyaml when present: the same nodes, parsed in C
+if TYPE_CHECKING:  # checked as the C loader; both build the same nodes
     _Base = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Base = yaml.SafeLoader
+else:
+    try:  # libyaml when present: the same nodes, parsed in C
+        _Base = yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+        _Base = yaml.SafeLoader
 
-_RESOLVED: dict = {}
+_RESOLVED: dict[str, str] = {}
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -77,7 +82,8 @@ class _Loader(_Base):
     scalar, or one tagged ``!``, is always a string.
     """
 
-    def resolve(self, kind, value, implicit):
+    def resolve(self, kind: type[yaml.Node], value: str,
+                implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
             if not implicit[0]:
                 return _STR
@@ -87,13 +93,15 @@ class _Loader(_Base):
                 if len(_RESOLVED) < 100_000 and len(value) < 200:
                     _RESOLVED[value] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        resolved: str = super().resolve(kind, value, implicit)
+        return resolved
 
 MAX_BYTES = 5 * 1024 * 1024  # a risk or runbook file is a few KB; 5 MB is clearly not one
 MAX_DEPTH = 64
 MAX_VALUES = 200_000  # bounds alias expansion ("billion laughs")
 
-Path_ = tuple  # a JSON path: keys and indexes from the document root
+Path_ = Sequence[Any]  # a JSON path: keys and indexes from the document root
+Marks = dict[tuple[Any, ...], tuple[int, int]]  # a JSON path -> (line, column)
 
 _SCALARS = {_NULL, _BOOL, _INT, _FLOAT, _TIMESTAMP}
 _constructor = yaml.constructor.SafeConstructor()
@@ -109,14 +117,14 @@ class Doc:
 
     __slots__ = ("path", "data", "_text", "_marks", "_keymarks", "_texts")
 
-    def __init__(self, path: str, data: Any, marks: dict | None = None,
-                 keymarks: dict | None = None, text: str | None = None):
+    def __init__(self, path: str, data: Any, marks: Marks | None = None,
+                 keymarks: Marks | None = None, text: str | None = None):
         self.path = path
         self.data = data
         self._text = text
         self._marks = marks
         self._keymarks = keymarks
-        self._texts: dict = {}
+        self._texts: dict[tuple[Any, ...], str] = {}
 
     def _locate(self) -> None:
         if self._marks is not None:
@@ -126,7 +134,9 @@ class Doc:
             return
         builder = _Builder(self.path, record=True)
         try:
-            builder.build(_Loader(self._text).get_single_node(), (), 0)
+            node = _Loader(self._text).get_single_node()
+            if node is not None:
+                builder.build(node, (), 0)
         except Exception:  # the text loaded once; positions are best effort
             pass
         self._marks, self._keymarks = builder.marks, builder.keymarks
@@ -161,33 +171,35 @@ class Doc:
         return line <= len(lines) and lines[line - 1][col - 1:col] in ("|", ">")
 
     @property
-    def marks(self) -> dict:
+    def marks(self) -> Marks:
         self._locate()
+        assert self._marks is not None  # _locate sets both
         return self._marks
 
     @property
-    def keymarks(self) -> dict:
+    def keymarks(self) -> Marks:
         self._locate()
+        assert self._keymarks is not None  # _locate sets both
         return self._keymarks
 
     def at(self, path: Path_ = ()) -> tuple[int, int]:
         """The position of the value at ``path``, or of its nearest ancestor we know."""
-        path = tuple(path)
-        while path not in self.marks and path:
-            path = path[:-1]
-        return self.marks.get(path, (1, 1))
+        where = tuple(path)
+        while where not in self.marks and where:
+            where = where[:-1]
+        return self.marks.get(where, (1, 1))
 
     def key_at(self, path: Path_) -> tuple[int, int]:
         """The position of the key that holds ``path`` (falls back to the value)."""
-        path = tuple(path)
-        return self.keymarks.get(path) or self.at(path)
+        where = tuple(path)
+        return self.keymarks.get(where) or self.at(where)
 
     def problem(self, path: Path_, code: str, message: str, *, key: bool = False,
                 severity: Severity | None = None) -> Problem:
         """A problem at ``path`` (at its key when ``key``), of the code's registered
         severity unless ``severity`` is given."""
         line, col = self.key_at(path) if key else self.at(path)
-        return Problem(self.path, line, col, code, message, severity)
+        return Problem(self.path, line, col, code, message, severity or severity_of(code))
 
 
 class _Stop(Exception):
@@ -247,7 +259,7 @@ def type_hint(expected: str, text: str) -> str | None:
     return None
 
 
-def _mark(node) -> tuple[int, int]:
+def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
@@ -257,17 +269,17 @@ class _Builder:
     def __init__(self, display: str, record: bool = False):
         self.display = display
         self.record = record
-        self.marks: dict = {}
-        self.keymarks: dict = {}
-        self.texts: dict = {}  # path -> the text of a typed scalar, when recording
+        self.marks: Marks = {}
+        self.keymarks: Marks = {}
+        self.texts: dict[tuple[Any, ...], str] = {}  # path -> the text of a typed scalar
         self.budget = MAX_VALUES
         self.problems: list[Problem] = []
 
-    def stop(self, node, code: str, message: str):
+    def stop(self, node: yaml.Node, code: str, message: str) -> NoReturn:
         line, col = _mark(node)
         raise _Stop(Problem(self.display, line, col, code, message))
 
-    def build(self, node, path: tuple | None, depth: int):
+    def build(self, node: yaml.Node, path: tuple[Any, ...] | None, depth: int) -> Any:
         """Plain data for ``node``; ``path`` is its JSON path when recording marks."""
         self.budget -= 1
         if self.budget < 0:
@@ -275,26 +287,31 @@ class _Builder:
                       "(an alias bomb?)")
         if depth > MAX_DEPTH:
             self.stop(node, "Y007", f"nesting deeper than {MAX_DEPTH} levels")
-        if self.record:
+        if path is not None:  # recording
             self.marks[path] = _mark(node)
         tag = node.tag
-        if tag == _STR:
+        if tag == _STR and isinstance(node, yaml.ScalarNode):
             return node.value
-        if tag == _MAP:
+        if tag == _MAP and isinstance(node, yaml.MappingNode):
             return self.mapping(node, path, depth)
-        if tag == _SEQ:
-            if self.record:
+        if tag == _SEQ and isinstance(node, yaml.SequenceNode):
+            if path is not None:  # recording
                 return [self.build(item, path + (i,), depth + 1)
                         for i, item in enumerate(node.value)]
             return [self.build(item, None, depth + 1) for item in node.value]
-        if tag in _SCALARS:
-            if self.record:
+        if tag in _SCALARS and isinstance(node, yaml.ScalarNode):
+            if path is not None:  # recording
                 self.texts[path] = node.value
             return self.scalar(node)
+        if tag == _STR or tag == _MAP or tag == _SEQ or tag in _SCALARS:  # `!!str {a: 1}`
+            kind = "mapping" if isinstance(node, yaml.MappingNode) else \
+                "sequence" if isinstance(node, yaml.SequenceNode) else "scalar"
+            self.stop(node, "Y005", f"YAML tag {tag!r} on a {kind}: riskkit files hold "
+                      "plain data only; drop the tag")
         self.stop(node, "Y005", f"unsupported YAML tag {tag!r}: riskkit files hold plain "
                   "data only")
 
-    def scalar(self, node):
+    def scalar(self, node: yaml.ScalarNode) -> Any:
         try:
             return self._scalar(node)
         except (ValueError, KeyError, IndexError, AttributeError, OverflowError, TypeError):
@@ -304,7 +321,7 @@ class _Builder:
             self.stop(node, "Y008", f"{_shown(node.value)} is not a valid {kind}"
                       + (f" ({hint})" if hint else ""))
 
-    def _scalar(self, node):
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
         """The value of a typed scalar. Plain ones only get these tags in the forms
         :func:`_core_tag` allows; an explicit tag (``!!int 010``) must use the same forms."""
         tag, text = node.tag, node.value
@@ -329,11 +346,13 @@ class _Builder:
         _constructor.construct_yaml_timestamp(node)
         return text
 
-    def mapping(self, node, path: tuple | None, depth: int) -> dict:
-        result: dict = {}
+    def mapping(self, node: yaml.MappingNode, path: tuple[Any, ...] | None, depth: int
+                ) -> dict[str, Any]:
+        result: dict[str, Any] = {}
         firsts: dict[str, int] = {}
         for key_node, value_node in self._pairs(node):
-            if key_node.tag != _STR and key_node.tag not in _SCALARS:
+            if key_node.tag != _STR and key_node.tag not in _SCALARS or \
+                    not isinstance(key_node, yaml.ScalarNode):  # `? !!str [a]`
                 self.stop(key_node, "Y005", "mapping keys must be plain scalars")
             key = key_node.value  # a key is its text as written: `1.10:` is '1.10'
             if key in result:
@@ -343,14 +362,14 @@ class _Builder:
                                              f"duplicate key {key!r} (first at line {first})"))
                 continue
             firsts[key] = key_node.start_mark.line + 1
-            if self.record:
+            if path is not None:  # recording
                 self.keymarks[path + (key,)] = _mark(key_node)
                 result[key] = self.build(value_node, path + (key,), depth + 1)
             else:
                 result[key] = self.build(value_node, None, depth + 1)
         return result
 
-    def _pairs(self, node):
+    def _pairs(self, node: yaml.Node) -> list[tuple[yaml.Node, yaml.Node]]:
         """Mapping pairs with YAML merge keys (``<<: *defaults``) expanded, explicit keys first."""
         pairs = node.value
         for key_node, _ in pairs:
@@ -358,12 +377,14 @@ class _Builder:
                 break
         else:
             return pairs
-        merged, own = [], []
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        own: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in pairs:
             if key_node.tag == _MERGE:
-                sources = value_node.value if value_node.tag == _SEQ else [value_node]
+                sources = value_node.value if value_node.tag == _SEQ and \
+                    isinstance(value_node, yaml.SequenceNode) else [value_node]
                 for source in sources:
-                    if source.tag != _MAP:
+                    if source.tag != _MAP or not isinstance(source, yaml.MappingNode):
                         self.stop(source, "Y005", "a merge key (<<) takes a mapping")
                     self.budget -= len(source.value)
                     if self.budget < 0:
@@ -374,7 +395,8 @@ class _Builder:
         if not merged:
             return own
         seen = {k.value for k, _ in own}
-        extra, taken = [], set()
+        extra: list[tuple[yaml.Node, yaml.Node]] = []
+        taken: set[str] = set()
         for key_node, value_node in merged:
             if key_node.value not in seen and key_node.value not in taken:
                 taken.add(key_node.value)
@@ -424,7 +446,7 @@ def trap_hint(text: str, line: int, col: int, message: str) -> str:
 _COMMENT = re.compile(r"[ \t]+#")
 
 
-def cut_by_comments(node, text: str, display: str) -> list[Problem]:
+def cut_by_comments(node: yaml.Node, text: str, display: str) -> list[Problem]:
     """Warnings for plain values that end where a comment starts on the same line.
 
     ``title: Fix queue #2 now`` is the text "Fix queue" and the comment "#2 now";
@@ -438,7 +460,7 @@ def cut_by_comments(node, text: str, display: str) -> list[Problem]:
     lines = _lines(text)
     problems: list[Problem] = []
     seen: set[int] = set()  # aliases share nodes: look at each once
-    stack = [(node, "")]
+    stack: list[tuple[yaml.Node, str]] = [(node, "")]
     while stack:
         current, where = stack.pop()
         if id(current) in seen:
@@ -451,7 +473,8 @@ def cut_by_comments(node, text: str, display: str) -> list[Problem]:
         elif isinstance(current, yaml.SequenceNode):
             stack.extend((item, f"{where}[{i}]")
                          for i, item in reversed(list(enumerate(current.value))))
-        elif not current.style and current.tag in (_STR, "tag:yaml.org,2002:null"):
+        elif isinstance(current, yaml.ScalarNode) and not current.style and \
+                current.tag in (_STR, "tag:yaml.org,2002:null"):
             end = current.end_mark
             rest = lines[end.line][end.column:] if end.line < len(lines) else ""
             found = _COMMENT.match(rest)
@@ -509,7 +532,7 @@ def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
                                                                              display)
 
 
-def load_file(path: str | os.PathLike, display: str | None = None
+def load_file(path: str | os.PathLike[str], display: str | None = None
               ) -> tuple[Doc | None, list[Problem]]:
     """Read and parse a YAML file; never raises for what is wrong with the file."""
     display = display or os.fspath(path)
@@ -532,6 +555,7 @@ def load_bytes(raw: bytes, display: str) -> tuple[Doc | None, list[Problem]]:
         return None, [Problem(display, 1, 1, "Y006",
                               f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")]
     text, problem = _decode(raw, display)
-    if problem:
+    if text is None:
+        assert problem is not None  # _decode gives one or the other
         return None, [problem]
     return load_text(text, display)

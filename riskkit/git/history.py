@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from riskkit.git.diff import RISK_FIELDS, plain
-from riskkit.git.repo import Repo, snapshot
-from riskkit.register.risk import entries, load_risk
+from riskkit.git.repo import Repo, Snapshot, snapshot
+from riskkit.register.risk import Risk, entries, load_risk
 from riskkit.files.yamlload import load_bytes
 from riskkit.problems import ConfigError, InputError
 
 
-def _state(risk) -> dict | None:
+def _state(risk: Risk | None) -> dict[str, Any] | None:
     if risk is None:
         return None
     return {"id": risk.id,
@@ -20,11 +23,11 @@ def _state(risk) -> dict | None:
             "file": risk.file, **{f: plain(getattr(risk, f)) for f in RISK_FIELDS}}
 
 
-def _what_changed(before: dict | None, after: dict | None) -> list[str]:
-    if before is None and after is not None:
-        return ["added"]
+def _what_changed(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
     if after is None:
         return ["removed"]
+    if before is None:
+        return ["added"]
     out = []
     if (before["level"], before["score"]) != (after["level"], after["score"]):
         out.append(f"rating {before['level']} {before['score']} -> {after['level']} "
@@ -37,7 +40,8 @@ def _what_changed(before: dict | None, after: dict | None) -> list[str]:
     return out
 
 
-def _renumbered(repo, commit: str, snap, path: str, old_id: str):
+def _renumbered(repo: Repo, commit: str, snap: Snapshot, path: str, old_id: str
+                ) -> Risk | None:
     """The risk now in the file that held ``old_id``, if its id changed in place."""
     raw = repo.read(commit, path)
     if raw is None:
@@ -45,7 +49,7 @@ def _renumbered(repo, commit: str, snap, path: str, old_id: str):
     doc, _ = load_bytes(raw, path)
     if doc is None:
         return None
-    found = []
+    found: list[Risk] = []
     for base in entries(doc, []):
         risk, _ = load_risk(doc, base, snap.workspace.matrix)
         if risk is not None and risk.id != old_id:
@@ -53,16 +57,17 @@ def _renumbered(repo, commit: str, snap, path: str, old_id: str):
     return found[0] if len(found) == 1 else None
 
 
-def history(ws_root, risk_id: str, since: str | None = None) -> dict:
+def history(ws_root: Path, risk_id: str, since: str | None = None) -> dict[str, Any]:
     """Each commit where the risk's state changed, oldest first, with what changed."""
     repo = Repo(ws_root)
     try:
         from riskkit.workspace import matrix_file, open_workspace
 
-        matrix = matrix_file(open_workspace(ws_root).settings_doc.data)
+        ws = open_workspace(ws_root)
+        matrix = matrix_file(ws.settings_doc.data) if ws.settings_doc else None
         paths = ["risks", "riskkit.yaml"] + ([matrix] if matrix else [])
-        entries = []
-        previous = None
+        entries: list[dict[str, Any]] = []
+        previous: dict[str, Any] | None = None
         current = risk_id  # the id it goes by; a renumbered risk is followed
         for commit in repo.log(paths):
             try:

@@ -24,6 +24,11 @@ def _label(step: StepView) -> str:
     return f"{step.id}\n{title}\n{' · '.join(bits)}{marks}"
 
 
+def _missing(view: PlanView, mark: str) -> list[str]:
+    """Comment lines naming the risks the plan cannot show (a graph has no header)."""
+    return [f"  {mark} MISSING " + " ".join(m.text.split()) for m in view.missing]
+
+
 def to_dot(view: PlanView) -> str:
     critical = view.critical_path
     on_path = set(zip(critical, critical[1:]))
@@ -34,6 +39,7 @@ def to_dot(view: PlanView) -> str:
              '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", '
              'fontname="Helvetica", fontsize=10];',
              '  edge [color="#607d8b"];']
+    lines += _missing(view, "//")
     for step in view.steps:
         attrs = [f"label={_dot_str(_label(step))}"]
         if step.critical:
@@ -61,7 +67,7 @@ def to_mermaid(view: PlanView) -> str:
     ids = {step.id: f"s{i}" for i, step in enumerate(view.steps)}
     critical = view.critical_path
     on_path = set(zip(critical, critical[1:]))
-    lines = ["flowchart TD"]
+    lines = ["flowchart TD", *_missing(view, "%%")]
     for step in view.steps:
         lines.append(f'  {ids[step.id]}["{_mermaid_text(_label(step))}"]')
     edge, highlighted = 0, []

@@ -17,6 +17,7 @@ from riskkit.git.info import file_version
 from riskkit.runbook.view import PlanView, StepView, stage_kind
 from riskkit.runbook.view import view as runbook_view
 from riskkit.present.jinja import render_template
+from riskkit.register.links import missing_risks
 from riskkit.runbook.render import render_steps, resolve_inputs
 
 PREFLIGHT = [
@@ -140,7 +141,8 @@ def plan_context(ws, loaded, runbook, given: dict, scenario: str | None,
                  as_of: dt.date, measured: dict | None = None) -> dict:
     """Everything the emergency plan templates need, as sorted plain data."""
     values = resolve_inputs(runbook, given)
-    view = runbook_view(runbook, ws.roles, loaded.risks_of(runbook.id), scenario, measured)
+    view = runbook_view(runbook, ws.roles, loaded.risks_of(runbook.id), scenario, measured,
+                        missing_risks(loaded, runbook))
     view = _printed(render_steps(runbook, view, values))
     return {
         "org": ws.name,
@@ -161,7 +163,8 @@ def checklist_context(ws, loaded, runbook, given: dict, scenario: str | None,
     Given inputs and the defaults they allow are filled in; the rest print as ``{name}``.
     """
     values = resolve_inputs(runbook, given, partial=True, doing="print the checklist for")
-    view = runbook_view(runbook, ws.roles, loaded.risks_of(runbook.id), scenario, measured)
+    view = runbook_view(runbook, ws.roles, loaded.risks_of(runbook.id), scenario, measured,
+                        missing_risks(loaded, runbook))
     view = _printed(render_steps(runbook, view, values, placeholders=True))
     quarter = quarter_of(as_of)
     roles = [Participant("game-master", "Game master (runs the drill, injects "
@@ -185,7 +188,9 @@ def checklist_context(ws, loaded, runbook, given: dict, scenario: str | None,
                              "the first time: roll back or retry?")
     complications.append("A senior stakeholder joins the bridge asking for an ETA")
     objectives = [f"Mitigate within the expected {view.eta_minutes:g} minutes"
-                  + (f" (RTO {view.rto_minutes} min)" if view.rto_minutes else "")]
+                  + (f" (RTO {view.rto_minutes} min)" if view.rto_minutes else "")
+                  + (f", when '{view.mitigated_by}' is done; every step done in "
+                     f"{view.finish_minutes:g} minutes" if view.mitigated_by else "")]
     objectives += [f"Exit criterion met: {c}" for c in view.exit_criteria]
     objectives.append("Every step verified as written, or a finding raised")
     if comms.cadence_minutes:

@@ -46,6 +46,8 @@ def render_template(workspace_root: Path | None, name: str, context: dict) -> st
     from jinja2 import TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
+    from riskkit.runbook.budget import BudgetExceeded
+
     env = environment(workspace_root, html=name.endswith(".html.j2"))
     try:
         return env.get_template(name).render(context)
@@ -53,6 +55,10 @@ def render_template(workspace_root: Path | None, name: str, context: dict) -> st
         where = _template_path(workspace_root, exc.name or name)
         raise ProblemsFound([Problem(where, exc.lineno or 1, 1, "T002",
                                      f"template syntax error: {exc.message}")])
+    except BudgetExceeded as exc:
+        where, line = _template_frame(workspace_root, exc, name)
+        raise ProblemsFound([Problem(where, line, 1, "T004",
+                                     f"template over a limit: {exc}")])
     except (UndefinedError, SecurityError) as exc:
         where, line = _template_frame(workspace_root, exc, name)
         code = "T003" if isinstance(exc, SecurityError) else "T001"

@@ -25,11 +25,15 @@ def report_context(loaded, as_of: dt.date) -> dict:
     runbooks = []
     for rb in loaded.runbooks:
         eta = rb.eta_minutes
+        drilled = rb.drilled_eta_minutes(loaded.measured(rb.id))
         linked = loaded.risks_of(rb.id)
         runbooks.append({"id": rb.id, "title": rb.title, "severity": rb.severity,
                          "steps": len(rb.steps), "eta_minutes": eta,
+                         "drilled_eta_minutes": drilled,
                          "rto_minutes": rules.binding_rto(linked),
                          "within": rules.within_rto(eta, linked),
+                         "drilled_within": (rules.within_rto(drilled, linked)
+                                            if drilled is not None else None),
                          "risks": [r.id for r in linked]})
     return {
         "org": ws.name,

@@ -26,6 +26,7 @@ def view_text(v: PlanView) -> str:
                                         + f"{r.level} {r.score}"
                                         + (f", RTO {r.rto_minutes} min" if r.rto_minutes
                                            is not None else "") + ")" for r in v.risks))
+    out += [f"MISSING {m.text}" for m in v.missing]  # never left to stderr alone
     if v.scenario:
         out.append(f"scenario: {v.scenario} ({v.scenarios[v.scenario]})")
     elif v.scenarios:
@@ -34,10 +35,22 @@ def view_text(v: PlanView) -> str:
     if v.rto_minutes is not None:
         verdict = "within" if v.within_rto else "ABOVE"
         eta += f" ({verdict} the RTO of {v.rto_minutes} min)"
+    if v.mitigated_by:
+        eta += f", when '{v.mitigated_by}' is done"
     out += [eta, "critical path: " + " -> ".join(v.critical_path)]
     if v.drilled_eta_minutes is not None:
-        out.append(f"as drilled: {v.drilled_eta_minutes:g} min via "
-                   + " -> ".join(v.drilled_critical_path or ()))
+        drilled = f"as drilled: {v.drilled_eta_minutes:g} min via " \
+            + " -> ".join(v.drilled_critical_path or ())
+        if v.drilled_within_rto is not None:
+            verdict = "within" if v.drilled_within_rto else "ABOVE"
+            drilled += f" ({verdict} the RTO of {v.rto_minutes} min)"
+        out.append(drilled)
+    if v.mitigated_by:
+        out.append(f"to finish every step: {v.finish_minutes:g} min via "
+                   + " -> ".join(v.finish_path))
+    else:
+        out.append(f"to finish every step: {v.finish_minutes:g} min (no step is marked "
+                   "'mitigates': the whole runbook counts)")
     if v.unestimated:
         out.append("no estimate (counted as 0): " + ", ".join(v.unestimated))
     for i in range(1, len(v.stages) + 1):
@@ -51,6 +64,7 @@ def view_text(v: PlanView) -> str:
                 minutes += f" (drilled {step.measured_minutes:g})"
             flags = "".join([f" [approval: {step.approval}]" if step.approval else "",
                              " [irreversible]" if step.irreversible else "",
+                             " [mitigates]" if step.mitigates else "",
                              f" [only when: {', '.join(step.when)}]"
                              if step.when and not v.scenario else ""])
             out.append(f" {mark} {step.id:<22} {step.role or '-':<10} {minutes:>5} min  "

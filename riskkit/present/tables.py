@@ -69,23 +69,36 @@ def risks_json(data: RiskList) -> str:
 
 
 def runbook_list(loaded: Loaded) -> list[dict]:
-    """Every runbook: severity, steps, expected time to mitigate, linked risks."""
-    return [{"id": rb.id, "title": rb.title, "severity": rb.severity or None,
-             "owner": rb.owner or None, "steps": len(rb.steps), "eta_minutes": rb.eta_minutes,
-             "risks": [r.id for r in loaded.risks_of(rb.id)], "file": rb.file}
-            for rb in loaded.runbooks]
+    """Every runbook: severity, steps, expected time to mitigate (and to finish every
+    step) against the tightest RTO of its risks, linked risks."""
+    out = []
+    for rb in loaded.runbooks:
+        risks = loaded.risks_of(rb.id)
+        out.append({"id": rb.id, "title": rb.title, "severity": rb.severity or None,
+                    "owner": rb.owner or None, "steps": len(rb.steps),
+                    "eta_minutes": rb.eta_minutes, "finish_minutes": rb.finish_minutes,
+                    "rto_minutes": rules.binding_rto(risks),
+                    "within_rto": rules.within_rto(rb.eta_minutes, risks),
+                    "risks": [r.id for r in risks], "file": rb.file})
+    return out
 
 
-RUNBOOK_HEADERS = ["id", "severity", "steps", "eta_min", "risks", "title"]
+RUNBOOK_HEADERS = ["id", "severity", "steps", "eta_min", "done_min", "rto_min", "risks",
+                   "title"]
 
 
 def _runbook_rows(items: list[dict]) -> list[list[Any]]:
-    return [[i["id"], i["severity"] or "-", i["steps"], minutes_text(i["eta_minutes"]),
+    return [[i["id"], i["severity"] or "-", i["steps"],
+             minutes_text(i["eta_minutes"]) + ("!" if i["within_rto"] is False else ""),
+             minutes_text(i["finish_minutes"]), minutes_text(i["rto_minutes"]),
              ", ".join(i["risks"]) or "-", i["title"]] for i in items]
 
 
 def runbooks_table(items: list[dict]) -> str:
-    return table(_runbook_rows(items), RUNBOOK_HEADERS)
+    text = table(_runbook_rows(items), RUNBOOK_HEADERS)
+    if any(i["within_rto"] is False for i in items):
+        text += "\n! = the expected time to mitigate is above the RTO\n"
+    return text
 
 
 def runbooks_md(items: list[dict]) -> str:

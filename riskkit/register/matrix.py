@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from riskkit.problems import Problem, did_you_mean
 from riskkit.files.yamlload import Doc
@@ -33,15 +35,16 @@ _LEVELS = {
 }
 
 
-def _scale(entries):
+def _scale(entries: Iterable[tuple[str, str, str]]) -> list[dict[str, str]]:
     return [{"id": i, "name": n, "description": d} for i, n, d in entries]
 
 
-def _levels(ids):
+def _levels(ids: Iterable[str]) -> list[dict[str, str]]:
     return [{"id": i, "name": _LEVELS[i][0], "color": _LEVELS[i][1]} for i in ids]
 
 
-def _pick(entries, indexes):
+def _pick(entries: Sequence[tuple[str, str, str]], indexes: Iterable[int]
+          ) -> list[tuple[str, str, str]]:
     return [entries[i] for i in indexes]
 
 
@@ -59,7 +62,7 @@ _NIST_SCALE = [
     ("high", "High", ""), ("very-high", "Very high", ""),
 ]
 
-PRESETS: dict[str, dict] = {
+PRESETS: dict[str, dict[str, Any]] = {
     "3x3": {
         "name": "3x3",
         "likelihood": _scale(_pick(_LIKELIHOOD_5, [1, 2, 3])),
@@ -113,7 +116,7 @@ class Rating:
     score: int
     level: Level
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, int | str]:
         return {"likelihood": self.likelihood, "impact": self.impact, "score": self.score,
                 "level": self.level.id}
 
@@ -129,7 +132,7 @@ class Matrix:
     def level(self, level_id: str) -> Level | None:
         return next((lv for lv in self.levels if lv.id == level_id), None)
 
-    def rank(self, axis: str, value) -> int | None:
+    def rank(self, axis: str, value: object) -> int | None:
         """The 1-based rank of ``value`` (a rank or a scale id) on ``axis``, or None."""
         scale = self.likelihood if axis == "likelihood" else self.impact
         if isinstance(value, bool):
@@ -148,9 +151,10 @@ class Matrix:
 
     def rate(self, likelihood: int, impact: int) -> Rating:
         level = self.level(self.grid[likelihood - 1][impact - 1])
+        assert level is not None  # build() refuses a grid cell that is not a level
         return Rating(likelihood, impact, likelihood * impact, level)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "likelihood": [e.__dict__ for e in self.likelihood],
@@ -160,11 +164,12 @@ class Matrix:
         }
 
 
-def build(data: dict, doc: Doc, base: tuple, name: str) -> tuple[Matrix | None, list[Problem]]:
+def build(data: dict[str, Any], doc: Doc, base: tuple[Any, ...], name: str
+          ) -> tuple[Matrix | None, list[Problem]]:
     """Build a matrix from schema-valid ``data``; check what a schema cannot say."""
     problems: list[Problem] = []
 
-    def problem(path, message, key=False):
+    def problem(path: Iterable[str | int], message: str, key: bool = False) -> None:
         problems.append(doc.problem(base + tuple(path), "M002", message, key=key))
 
     for axis in ("likelihood", "impact", "levels"):
@@ -222,7 +227,7 @@ def build(data: dict, doc: Doc, base: tuple, name: str) -> tuple[Matrix | None, 
     ), []
 
 
-def _by_threshold(ordered, score: int) -> str:
+def _by_threshold(ordered: Sequence[tuple[str, int]], score: int) -> str:
     chosen = ordered[0][0]
     for level_id, start in ordered:
         if score >= start:
@@ -234,5 +239,5 @@ def preset(name: str) -> Matrix:
     """A built-in matrix by name (raises KeyError for an unknown one)."""
     data = PRESETS[name]
     matrix, problems = build(data, Doc(f"<preset {name}>", data), (), name)
-    assert not problems, problems
+    assert matrix is not None and not problems, problems
     return matrix

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from riskkit.files import schemacheck
 from riskkit.files.written import R as _R, AsWritten
-from riskkit.register.matrix import Matrix, Rating
+from riskkit.register.matrix import Level, Matrix, Rating
 from riskkit.problems import Problem, did_you_mean
 from riskkit.files.yamlload import Doc
 
@@ -20,7 +21,7 @@ class Control:
     kind: str
     status: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"id": self.id, "title": self.title, "kind": self.kind, "status": self.status}
 
 
@@ -70,7 +71,7 @@ class Risk:
     tags: tuple[str, ...] = ()
     file: str = ""
     doc: Doc | None = field(default=None, compare=False, repr=False)
-    base: tuple = field(default=(), compare=False, repr=False)
+    base: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # path in doc
 
     @property
     def line(self) -> int:
@@ -81,20 +82,20 @@ class Risk:
         return self.at()[1]
 
     @property
-    def level(self):
+    def level(self) -> Level:
         return self.rating.level
 
-    def date(self, *path) -> dt.date | None:
+    def date(self, *path: str) -> dt.date | None:
         """A date field such as ``date('review', 'last')``, or None when absent."""
         value = getattr(self, path[0])
         for part in path[1:]:
             value = getattr(value, part, None)
         return dt.date.fromisoformat(value) if value else None
 
-    def at(self, *path) -> tuple[int, int]:
+    def at(self, *path: str | int) -> tuple[int, int]:
         return self.doc.at(self.base + path) if self.doc else (1, 1)
 
-    def to_dict(self, above_appetite: bool) -> dict:
+    def to_dict(self, above_appetite: bool) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
@@ -119,7 +120,7 @@ class Risk:
         }
 
 
-def entries(doc: Doc, problems: list[Problem]) -> list[tuple]:
+def entries(doc: Doc, problems: list[Problem]) -> list[tuple[Any, ...]]:
     """The base paths of the risks in a file: the root, or each item under ``risks:``."""
     data = doc.data
     if isinstance(data, dict) and "risks" in data and "id" not in data:
@@ -135,14 +136,14 @@ def entries(doc: Doc, problems: list[Problem]) -> list[tuple]:
     return [()]
 
 
-def _value(doc: Doc, base: tuple):
+def _value(doc: Doc, base: tuple[Any, ...]) -> Any:
     value = doc.data
     for part in base:
         value = value[part]
     return value
 
 
-def _scale_hint(matrix: Matrix, axis: str, value) -> str:
+def _scale_hint(matrix: Matrix, axis: str, value: object) -> str:
     """A did-you-mean for a misspelt id on a scale (``possibel``, ``Very-High``)."""
     if not isinstance(value, str):
         return ""
@@ -155,10 +156,11 @@ def _scale_hint(matrix: Matrix, axis: str, value) -> str:
     return did_you_mean(value, [entry.id for entry in scale])
 
 
-def _ratings_alone(doc: Doc, base: tuple, data: dict, matrix: Matrix, subject, problems):
+def _ratings_alone(doc: Doc, base: tuple[Any, ...], data: dict[str, Any], matrix: Matrix,
+                   subject: str | None, problems: list[Problem]) -> None:
     """Ratings off the matrix, for a risk whose schema problems stop the rest."""
     prefix = f"{subject}: " if subject else ""
-    places = [((), data)]
+    places: list[tuple[tuple[str, ...], dict[str, Any]]] = [((), data)]
     if isinstance(data.get("residual"), dict):
         places.append((("residual",), data["residual"]))
     for where, holder in places:
@@ -176,7 +178,8 @@ def _ratings_alone(doc: Doc, base: tuple, data: dict, matrix: Matrix, subject, p
                     f"({matrix.accepted(axis)}){_scale_hint(matrix, axis, value)}"))
 
 
-def load_risk(doc: Doc, base: tuple, matrix: Matrix) -> tuple[Risk | None, list[Problem]]:
+def load_risk(doc: Doc, base: tuple[Any, ...], matrix: Matrix
+              ) -> tuple[Risk | None, list[Problem]]:
     """Check one risk against the schema and the matrix; build it when it is sound."""
     data = _value(doc, base)
     subject = data.get("id") if isinstance(data, dict) and isinstance(data.get("id"), str) \
@@ -188,8 +191,8 @@ def load_risk(doc: Doc, base: tuple, matrix: Matrix) -> tuple[Risk | None, list[
         return None, sorted(set(problems))
     prefix = f"{data['id']}: "
 
-    def rating(where: tuple) -> Rating | None:
-        ranks = []
+    def rating(where: tuple[str, ...]) -> Rating | None:
+        ranks: list[int | None] = []
         for axis in ("likelihood", "impact"):
             value = _value(doc, base + where + (axis,))
             rank = matrix.rank(axis, value)
@@ -200,7 +203,9 @@ def load_risk(doc: Doc, base: tuple, matrix: Matrix) -> tuple[Risk | None, list[
                     f"{prefix}{label}{axis} {value!r} is not on the {matrix.name} matrix "
                     f"({matrix.accepted(axis)}){_scale_hint(matrix, axis, value)}"))
             ranks.append(rank)
-        return matrix.rate(*ranks) if None not in ranks else None
+        likelihood, impact = ranks
+        return matrix.rate(likelihood, impact) \
+            if likelihood is not None and impact is not None else None
 
     current = rating(())
     residual = rating(("residual",)) if "residual" in data else None
@@ -221,6 +226,7 @@ def load_risk(doc: Doc, base: tuple, matrix: Matrix) -> tuple[Risk | None, list[
         seen.add(control["id"])
     if problems:
         return None, problems
+    assert current is not None  # rating() gives a problem whenever it gives no rating
     return Risk(
         id=data["id"], title=data["title"], owner=data["owner"], status=data["status"],
         rating=current, residual=residual, description=data.get("description", ""),
@@ -240,14 +246,15 @@ def _record(kind: type[_R], data: Any) -> _R | None:
     return None if data is None else kind.from_dict(data)
 
 
-def duplicate_ids(items, kind: str, code: str) -> list[Problem]:
+def duplicate_ids(items: Iterable[tuple[str, Doc, tuple[Any, ...]]], kind: str, code: str
+                  ) -> list[Problem]:
     """A problem at every repeat of an id, naming where it was first defined.
 
     ``items`` are (id, doc, path to the id) tuples in file order; positions are looked up
     only for the repeats.
     """
-    first: dict[str, tuple] = {}
-    problems = []
+    first: dict[str, tuple[Doc, tuple[Any, ...]]] = {}
+    problems: list[Problem] = []
     for ident, doc, where in items:
         if ident in first:
             fdoc, fwhere = first[ident]
@@ -259,6 +266,6 @@ def duplicate_ids(items, kind: str, code: str) -> list[Problem]:
     return problems
 
 
-def sort_key(risk: Risk):
+def sort_key(risk: Risk) -> tuple[int, int, str]:
     """Highest rating first, then id: the register's natural order."""
     return (-risk.rating.level.rank, -risk.rating.score, risk.id)

@@ -22,6 +22,7 @@ RULES: tuple[Rule, ...] = (
     runbooks.drill_overdue,
     drills.finding_overdue,
     runbooks.eta_above_rto,
+    runbooks.drilled_above_rto,
     runbooks.runbook_unlinked,
 )
 

@@ -1,5 +1,5 @@
-"""Review rules about runbooks: linked to no risk, drills never held or overdue, and an
-expected time to mitigate above an RTO. Each points at the runbook's id."""
+"""Review rules about runbooks: linked to no risk, drills never held or overdue, and a time
+to mitigate above an RTO, as estimated or as drilled. Each points at the runbook's id."""
 
 from __future__ import annotations
 
@@ -50,5 +50,17 @@ def eta_above_rto(ctx: Context, runbook: Runbook) -> Iterator[Hit]:
     for check in rules.rto_checks(runbook.eta_minutes, ctx.risks_of(runbook.id)):
         if not check.within:
             yield _hit(runbook, f"{runbook.id}: expected time to mitigate "
+                                f"{check.eta_minutes:g} min is above the RTO of {check.risk} "
+                                f"({check.rto_minutes} min)")
+
+
+@rule("drilled-above-rto", "time to mitigate as drilled above the RTO", on="runbook")
+def drilled_above_rto(ctx: Context, runbook: Runbook) -> Iterator[Hit]:
+    drilled = runbook.drilled_eta_minutes(ctx.loaded.measured(runbook.id))
+    if drilled is None:
+        return
+    for check in rules.rto_checks(drilled, ctx.risks_of(runbook.id)):
+        if not check.within:
+            yield _hit(runbook, f"{runbook.id}: time to mitigate as drilled "
                                 f"{check.eta_minutes:g} min is above the RTO of {check.risk} "
                                 f"({check.rto_minutes} min)")

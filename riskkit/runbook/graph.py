@@ -6,7 +6,8 @@ Ties are broken by the steps' order in the file, so every answer is deterministi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -17,17 +18,27 @@ class Node:
     needs: tuple[str, ...]
     minutes: float | None = None
     when: tuple[str, ...] = ()
+    mitigates: bool = False  # the impact is over when this step is done
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The derived shape of a runbook graph."""
+    """The derived shape of a runbook graph.
+
+    ``critical_path`` and ``eta_minutes`` run to the point where the impact is over: the
+    marked (``mitigates``) step that can finish first, or, with no step marked, the end of
+    the whole runbook. ``finish_path`` and ``finish_minutes`` run to the end of every step,
+    follow-up included; they equal the former when nothing is marked.
+    """
 
     stages: list[list[str]]
     critical_path: list[str]
     eta_minutes: float
     entry: list[str]
     exit: list[str]
+    finish_path: list[str] = field(default_factory=list)
+    finish_minutes: float = 0
+    mitigated_by: str | None = None  # the marked step that ends the impact, if any
 
 
 def digraph(nodes: list[Node]):
@@ -93,20 +104,37 @@ def plan(nodes: list[Node]) -> Plan:
         stages[stage_of[step_id]].append(step_id)
     has_dependents = {p for preds in needs.values() for p in preds}
     exits = [n.id for n in nodes if n.id not in has_dependents]
-    path: list[str] = []
-    if finish:  # the path ends at an exit step, so unestimated closing steps stay on it
-        end = max(exits, key=lambda s: (finish[s], -order[s]))
+
+    def path_to(end: str | None) -> list[str]:
+        path: list[str] = []
         while end is not None:
             path.append(end)
             end = via[end]
-        path.reverse()
+        return path[::-1]
+
+    # The whole path ends at an exit step, so unestimated closing steps stay on it.
+    whole = path_to(max(exits, key=lambda s: (finish[s], -order[s]))) if finish else []
+    marked = [n.id for n in nodes if n.mitigates]
+    # The impact is over as soon as any marked step is done: the earliest one to finish
+    # (the first in the file on ties), reached by the longest dependency path to it.
+    mitigated_by = min(marked, key=lambda s: (finish[s], order[s])) if marked else None
+    path = path_to(mitigated_by) if mitigated_by else whole
     return Plan(
         stages=stages,
         critical_path=path,
         eta_minutes=_clean(finish[path[-1]]) if path else 0,
         entry=[n.id for n in nodes if not needs[n.id]],
         exit=exits,
+        finish_path=whole,
+        finish_minutes=_clean(finish[whole[-1]]) if whole else 0,
+        mitigated_by=mitigated_by,
     )
+
+
+def timed(nodes: list[Node], measured: Mapping[str, float]) -> list[Node]:
+    """The nodes with each step's measured minutes in place of its estimate, where one
+    was measured: the graph "as drilled"."""
+    return [replace(n, minutes=measured[n.id]) if n.id in measured else n for n in nodes]
 
 
 def _clean(value: float):
@@ -167,5 +195,5 @@ def prune(nodes: list[Node], scenario: str) -> list[Node]:
             for resolved in (resolve(need) if need in by_id else [need]):
                 if resolved not in needs:
                     needs.append(resolved)
-        kept.append(Node(node.id, tuple(needs), node.minutes, node.when))
+        kept.append(replace(node, needs=tuple(needs)))
     return kept

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from riskkit.runbook import graph
@@ -22,6 +23,7 @@ class Input:
     default: object = None
     choices: tuple = ()
     pattern: str | None = None
+    example: object = None  # a value validate's trial rendering may use
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Step:
     when: tuple[str, ...] = ()
     approval: str | None = None
     irreversible: bool = False
+    mitigates: bool = False  # the impact is over when this step is done
     doc: Doc | None = field(default=None, compare=False, repr=False)
     index: int = field(default=0, compare=False, repr=False)
 
@@ -47,7 +50,7 @@ class Step:
         return self.doc.at(("steps", self.index))[0] if self.doc else 1
 
     def node(self) -> graph.Node:
-        return graph.Node(self.id, self.needs, self.minutes, self.when)
+        return graph.Node(self.id, self.needs, self.minutes, self.when, self.mitigates)
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,28 @@ class Runbook:
         return [s.node() for s in self.steps]
 
     @functools.cached_property
+    def shape(self) -> graph.Plan:
+        """Stages, critical path and times of the whole runbook (every scenario's steps)."""
+        return graph.plan(self.nodes())
+
+    @property
     def eta_minutes(self) -> float:
-        """The expected time to mitigate: the critical path of the whole runbook."""
-        return graph.plan(self.nodes()).eta_minutes
+        """The expected time to mitigate, the figure held against the RTO: the critical
+        path to the first step marked ``mitigates`` that can finish (the whole runbook
+        when no step is marked)."""
+        return self.shape.eta_minutes
+
+    @property
+    def finish_minutes(self) -> float:
+        """The time to finish every step, follow-up included."""
+        return self.shape.finish_minutes
+
+    def drilled_eta_minutes(self, measured: Mapping[str, float]) -> float | None:
+        """The time to mitigate as drilled: the same path with measured minutes where
+        drills timed a step and estimates elsewhere; None when nothing was measured."""
+        if not measured:
+            return None
+        return graph.plan(graph.timed(self.nodes(), measured)).eta_minutes
 
     def at(self, *path) -> tuple[int, int]:
         return self.doc.at(path) if self.doc else (1, 1)
@@ -154,7 +176,8 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
              minutes=s.get("minutes"), do=s.get("do", ""), run=s.get("run", ""),
              verify=s.get("verify", ""), rollback=s.get("rollback", ""),
              when=tuple(s.get("when", [])), approval=s.get("approval"),
-             irreversible=bool(s.get("irreversible", False)), doc=doc, index=i)
+             irreversible=bool(s.get("irreversible", False)),
+             mitigates=bool(s.get("mitigates", False)), doc=doc, index=i)
         for i, s in enumerate(steps_data))
     unique = list({s.id: s for s in reversed(steps)}.values())[::-1]
     for cycle in graph.cycles([s.node() for s in unique]):
@@ -169,7 +192,7 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
         risks=tuple(data.get("risks", [])), triggers=tuple(data.get("triggers", [])),
         inputs=tuple(Input(name, spec.get("description", ""), bool(spec.get("required", False)),
                            spec.get("default"), tuple(spec.get("choices", ())),
-                           spec.get("pattern"))
+                           spec.get("pattern"), spec.get("example"))
                      for name, spec in inputs.items()),
         scenarios=dict(scenarios), roles=dict(data.get("roles", {})),
         comms=dict(data.get("comms", {})), exit_criteria=tuple(data.get("exit_criteria", [])),
@@ -179,9 +202,11 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
     return runbook, problems
 
 
-# Names Jinja already defines: an input so named could print the built-in when unset.
-RESERVED = {"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop", "self",
-            "true", "false", "none", "True", "False", "None", "varargs", "kwargs", "caller"}
+# Names a template cannot read from its inputs: literals, and the names Jinja binds
+# itself (``self``; ``varargs``, ``kwargs`` and ``caller`` in macros). Jinja's globals
+# (``range``, ``namespace``, ``loop``…) may be input names: the input shadows them.
+RESERVED = {"self", "true", "false", "none", "True", "False", "None", "varargs", "kwargs",
+            "caller"}
 
 
 def as_written(doc: Doc, path: tuple, value):
@@ -200,6 +225,8 @@ def inputs_as_written(doc: Doc, base: tuple, inputs: dict) -> dict:
         spec = dict(spec)
         if "default" in spec:
             spec["default"] = as_written(doc, base + (name, "default"), spec["default"])
+        if "example" in spec:
+            spec["example"] = as_written(doc, base + (name, "example"), spec["example"])
         if isinstance(spec.get("choices"), list):
             spec["choices"] = [as_written(doc, base + (name, "choices", i), choice)
                                for i, choice in enumerate(spec["choices"])]
@@ -214,9 +241,19 @@ def _check_inputs(doc: Doc, rb: str, inputs: dict) -> list[Problem]:
             problems.append(doc.problem(("inputs", name), "B012",
                                         f"{rb}: input name '{name}' is reserved by the template "
                                         "language; choose another", key=True))
+    from riskkit.runbook.pattern import danger
+
+    risky = set()
+    for name, spec in inputs.items():
+        why = danger(spec["pattern"]) if isinstance(spec.get("pattern"), str) else None
+        if why:
+            risky.add(name)
+            problems.append(doc.problem(("inputs", name, "pattern"), "B016",
+                                        f"{rb}: input '{name}': pattern {spec['pattern']} is "
+                                        f"refused: {why} on a value that almost matches"))
     for name, spec in inputs.items():
         default = spec.get("default")
-        if default is None:
+        if default is None or name in risky:
             continue
         if isinstance(default, str) and "{{" in default:
             continue  # a template over other inputs: checked when rendered
@@ -265,7 +302,7 @@ def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
     for path, text in fields:
         if "{" not in text:
             continue
-        names, unusable = template_variables(text)
+        names, unusable = template_variables(text, declared)
         if unusable:
             problems.append(_at_text_line(doc, path, unusable.line, unusable.code,
                                           f"{rb}: {unusable.message}"))

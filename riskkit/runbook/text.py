@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 from typing import NamedTuple
 
 
@@ -18,9 +19,10 @@ _SIMPLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 def sandbox(undefined=None, autoescape=False, loader=None):
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    return ImmutableSandboxedEnvironment(
+    from riskkit.runbook.budget import BoundedSandbox
+
+    return BoundedSandbox(
         undefined=undefined or StrictUndefined, autoescape=autoescape, loader=loader,
         keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 
@@ -43,12 +45,15 @@ def _refused(why: str, line: int | None) -> Unusable:
     return Unusable("T003", f"refused by the template sandbox: {why}", line)
 
 
-def template_variables(text: str) -> tuple[set[str], Unusable | None]:
+def template_variables(text: str, inputs: Collection[str] = ()
+                       ) -> tuple[set[str], Unusable | None]:
     """The names a runbook text uses, or why it cannot be used.
 
     Runbook text may only print its inputs: a syntax error, a private attribute
-    (``__class__``), the ``attr`` filter or a template built-in (``cycler``) is refused
-    here, at validate time, rather than by the sandbox in the middle of an incident.
+    (``__class__``), the ``attr`` filter, another template (``{% include %}``,
+    ``{% import %}``, ``{% extends %}``) or a template built-in (``cycler``) is refused
+    here, at validate time, rather than by the sandbox in the middle of an incident. An
+    input may have the name of a built-in (``namespace``, ``range``): the input shadows it.
     """
     if "{%" not in text and "{#" not in text:
         stripped = _SIMPLE.sub("", text)
@@ -62,6 +67,11 @@ def template_variables(text: str) -> tuple[set[str], Unusable | None]:
     except TemplateSyntaxError as exc:
         return set(), _invalid(f"template syntax error on line {exc.lineno} of the text: "
                                f"{exc.message}", exc.lineno)
+    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        tag = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "import",
+               nodes.Extends: "extends"}[type(node)]
+        return set(), _refused(f"'{{% {tag} %}}': runbook text cannot use other templates",
+                               node.lineno)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)):
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             return set(), _refused(f"'.{node.attr}' reaches into Python internals",
@@ -73,7 +83,8 @@ def template_variables(text: str) -> tuple[set[str], Unusable | None]:
         if isinstance(node, nodes.Filter) and node.name == "attr":
             return set(), _refused("the 'attr' filter can reach into Python internals",
                                    node.lineno)
-        if isinstance(node, nodes.Name) and node.name in env.globals:
+        if isinstance(node, nodes.Name) and node.name in env.globals \
+                and node.name not in inputs:
             return set(), _refused(f"'{node.name}' is a template built-in; runbook text "
                                    "may only use its inputs", node.lineno)
     try:  # compiling checks filters and tests exist

@@ -16,6 +16,7 @@ from riskkit.problems import InputError, did_you_mean
 from riskkit.runbook.model import Runbook
 
 if TYPE_CHECKING:
+    from riskkit.register.links import MissingRisk
     from riskkit.register.risk import Control, Risk
 
 
@@ -67,6 +68,7 @@ class StepView:
     when: tuple[str, ...]
     approval: str | None
     irreversible: bool
+    mitigates: bool
     stage: int
     critical: bool
     line: int
@@ -77,7 +79,7 @@ class StepView:
                 "do": self.do, "run": self.run, "verify": self.verify,
                 "rollback": self.rollback, "when": list(self.when),
                 "approval": self.approval, "irreversible": self.irreversible,
-                "stage": self.stage, "critical": self.critical, "line": self.line}
+                "mitigates": self.mitigates, "stage": self.stage, "critical": self.critical, "line": self.line}
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,9 @@ class PlanView:
     stages: tuple[tuple[str, ...], ...]
     critical_path: tuple[str, ...]
     eta_minutes: float
+    mitigated_by: str | None
+    finish_path: tuple[str, ...]
+    finish_minutes: float
     drilled_critical_path: tuple[str, ...] | None
     drilled_eta_minutes: float | None
     entry: tuple[str, ...]
@@ -191,7 +196,10 @@ class PlanView:
     risks: tuple[RiskView, ...]
     rto_minutes: int | None
     within_rto: bool | None
+    drilled_within_rto: bool | None
     steps: tuple[StepView, ...]
+    # Risks the plan cannot show (declared but not found, or in a file with errors).
+    missing: tuple[MissingRisk, ...] = ()
 
     def stage_steps(self, number: int) -> list[StepView]:
         """The steps of stage ``number`` (1-based), in plan order."""
@@ -216,6 +224,9 @@ class PlanView:
             "stages": [list(stage) for stage in self.stages],
             "critical_path": list(self.critical_path),
             "eta_minutes": self.eta_minutes,
+            "mitigated_by": self.mitigated_by,
+            "finish_path": list(self.finish_path),
+            "finish_minutes": self.finish_minutes,
             "drilled_critical_path": list(drilled) if drilled is not None else None,
             "drilled_eta_minutes": self.drilled_eta_minutes,
             "entry": list(self.entry),
@@ -226,7 +237,9 @@ class PlanView:
             "risks": [r.to_dict() for r in self.risks],
             "rto_minutes": self.rto_minutes,
             "within_rto": self.within_rto,
+            "drilled_within_rto": self.drilled_within_rto,
             "steps": [s.to_dict() for s in self.steps],
+            "missing": [m.to_dict() for m in self.missing],
         }
 
 
@@ -256,11 +269,13 @@ def stage_kind(steps: list[StepView]) -> str:
 
 
 def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
-         scenario: str | None = None, measured: Mapping[str, float] | None = None) -> PlanView:
+         scenario: str | None = None, measured: Mapping[str, float] | None = None,
+         missing: Iterable[MissingRisk] = ()) -> PlanView:
     """Stages, critical path, roles and steps of ``runbook`` (pruned for ``scenario``).
 
     ``roles`` are the workspace's Role objects; ``risks`` the linked Risk objects;
-    ``measured`` maps step id -> median minutes measured in drills.
+    ``measured`` maps step id -> median minutes measured in drills; ``missing`` the
+    risks the plan cannot show (``riskkit.register.links.missing_risks``).
     """
     check_scenario(runbook, scenario)
     nodes = runbook.nodes()
@@ -274,8 +289,9 @@ def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
             raise InputError(f"{runbook.id}: pruned graph has a cycle: {cycles[0]}")
     measured = measured or {}
     shape = graph.plan(nodes)
-    drilled = graph.plan([graph.Node(n.id, n.needs, measured.get(n.id, n.minutes), n.when)
-                          for n in nodes]) if measured else None
+    # Drilled minutes where measured, estimates elsewhere: the same path to the same
+    # mitigation point (Runbook.drilled_eta_minutes for the whole runbook).
+    drilled = graph.plan(graph.timed(nodes, measured)) if measured else None
     stage_of = {sid: i for i, stage in enumerate(shape.stages, 1) for sid in stage}
     critical = set(shape.critical_path)
     needs = {n.id: list(n.needs) for n in nodes}
@@ -289,7 +305,7 @@ def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
                 do=step.do, run=step.run, verify=step.verify,
                 rollback=step.rollback, when=tuple(step.when),
                 approval=step.approval, irreversible=step.irreversible,
-                stage=stage_of[sid], critical=sid in critical,
+                mitigates=step.mitigates, stage=stage_of[sid], critical=sid in critical,
                 line=step.line,
             ))
     local = {k: v for k, v in runbook.roles.items()}
@@ -339,6 +355,9 @@ def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
         stages=tuple(tuple(stage) for stage in shape.stages),
         critical_path=tuple(shape.critical_path),
         eta_minutes=shape.eta_minutes,
+        mitigated_by=shape.mitigated_by,
+        finish_path=tuple(shape.finish_path),
+        finish_minutes=shape.finish_minutes,
         drilled_critical_path=tuple(drilled.critical_path) if drilled else None,
         drilled_eta_minutes=drilled.eta_minutes if drilled else None,
         entry=tuple(shape.entry),
@@ -350,7 +369,10 @@ def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
         risks=tuple(_risk(r) for r in risks),
         rto_minutes=rto,
         within_rto=rules.within_rto(shape.eta_minutes, risks),
+        drilled_within_rto=(rules.within_rto(drilled.eta_minutes, risks)
+                            if drilled else None),
         steps=tuple(steps),
+        missing=tuple(missing),
     )
 
 

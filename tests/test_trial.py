@@ -1,0 +1,373 @@
+"""A plan that validated always renders; no file can hang riskkit; inputs are data.
+
+Trial rendering (riskkit.runbook.trial), template budgets (riskkit.runbook.budget), input
+patterns that cannot backtrack (riskkit.runbook.pattern) and inputs as one line of data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from conftest import SETTINGS
+
+AS_OF = ("--as-of", "2030-01-01")
+
+
+def runbook_ws(make_ws, body: str, extra: dict | None = None) -> Path:
+    return make_ws({"runbooks/rb.yaml": body, **(extra or {})})
+
+
+HEADER = """\
+id: rb
+title: A runbook
+triggers: [Alert]
+"""
+
+
+# 1. Trial rendering
+
+
+def test_validate_refuses_what_only_one_choice_breaks(run, make_ws):
+    ws = runbook_ws(make_ws, HEADER + """\
+inputs:
+  shards: {description: Shards, choices: ["4", "0"], default: "4"}
+steps:
+  - id: a
+    title: Split
+    role: sre
+    minutes: 1
+    run: echo {{ 64 // (shards | int) }}
+""")
+    result = run("-C", ws, "validate", "--format", "text")
+    assert result.exit_code == 1
+    assert "runbooks/rb.yaml:11:10: T001 rb: steps[0].run: " in result.stdout
+    assert "ZeroDivisionError" in result.stdout and "shards=0" in result.stdout
+    # ... which is exactly what render would have refused
+    render = run("-C", ws, "runbook", "render", "rb", "--var", "shards=0", *AS_OF)
+    assert render.exit_code == 1 and "ZeroDivisionError" in render.output
+
+
+def test_a_free_input_is_tried_with_its_example(run, make_ws):
+    body = HEADER + """\
+inputs:
+  ticket: {description: Ticket, required: true, example: "INC-12"}
+steps:
+  - id: a
+    title: Ticket number {{ ticket.split('-')[1] }}
+    role: sre
+    minutes: 1
+"""
+    ws = runbook_ws(make_ws, body)
+    assert run("-C", ws, "validate").exit_code == 0
+    (ws / "runbooks/rb.yaml").write_text(body.replace('"INC-12"', '"INC12"'))
+    result = run("-C", ws, "validate", "--format", "text")
+    assert result.exit_code == 1
+    assert "T001" in result.stdout and "ticket=INC12" in result.stdout
+
+
+def test_a_free_input_with_a_pattern_is_tried_with_a_value_that_matches(run, make_ws):
+    ws = runbook_ws(make_ws, HEADER + """\
+inputs:
+  ticket: {description: Ticket, required: true, pattern: "^INC-[0-9]{4}$"}
+steps:
+  - id: a
+    title: Ticket {{ ticket[4:] | int + 1 }} {{ ticket.split('-')[5] }}
+    role: sre
+    minutes: 1
+""")
+    result = run("-C", ws, "validate", "--format", "text")
+    assert result.exit_code == 1
+    assert "no element 5" in result.stdout and "ticket=INC-0000" in result.stdout
+
+
+def test_an_example_that_breaks_the_inputs_rules_is_a_t005(run, make_ws):
+    ws = runbook_ws(make_ws, HEADER + """\
+inputs:
+  region: {description: Region, required: true, pattern: "^[a-z]+-[0-9]$", example: EU}
+steps:
+  - id: a
+    title: In {{ region }}
+    role: sre
+    minutes: 1
+""")
+    result = run("-C", ws, "validate", "--format", "text")
+    assert result.exit_code == 1
+    assert ("runbooks/rb.yaml:5:3: T005 rb: input 'region': 'EU' does not match"
+            in result.stdout), result.stdout
+
+
+SNIPPETS = [
+    "plain words", "{{ a }}", "{{ a | upper }}", "{{ a[0] }}", "{{ a.split('-')[1] }}",
+    "{{ n | int * 2 }}", "{{ 100 // (n | int) }}", "{{ (n | int) * 'ab' }}", "{{ a ~ b }}",
+    "{% for c in a %}{{ c }}{% endfor %}", "{{ namespace }}", "{{ 9 ** 9 }}",
+    "{% if a == 'x' %}X{% else %}{{ 1 / 0 }}{% endif %}", "{{ b[3] }}", "{{ [1, 2][n | int] }}",
+    "{% if n | int > 1 %}{{ a }}{% endif %}", "{{ 'x' * (n | int) }}", "{{ b | length }}",
+]
+
+
+@st.composite
+def runbooks(draw):
+    a_choices = draw(st.lists(st.sampled_from(["x", "y-z", "ab", "a-b-c"]), min_size=1,
+                              max_size=3, unique=True))
+    n_choices = draw(st.lists(st.sampled_from(["0", "1", "2", "5"]), min_size=1, max_size=3,
+                              unique=True))
+    b_spec = draw(st.sampled_from([
+        '{description: B, required: true, example: "bee-1"}',
+        '{description: B, required: true, pattern: "^[a-z]{2}-[0-9]+$"}',
+        '{description: B, default: "b"}']))
+    steps = []
+    count = draw(st.integers(1, 4))
+    for i in range(count):
+        fields = draw(st.lists(st.sampled_from(["title", "do", "run", "verify"]), min_size=1,
+                               max_size=3, unique=True))
+        step = {"title": f"Step {i}"}
+        for name in fields:
+            step[name] = draw(st.sampled_from(SNIPPETS))
+        when = draw(st.sampled_from(["", "[lost]", "[full]"]))
+        lines = [f"  - id: s{i}", "    role: sre", "    minutes: 1"]
+        for key, value in step.items():
+            lines.append(f"    {key}: \"{value}\"")
+        if when:
+            lines.append(f"    when: {when}")
+        if i:
+            lines.append(f"    needs: [s{i - 1}]")
+        steps.append("\n".join(lines))
+    return (HEADER + "scenarios: {lost: Host lost, full: Disk full}\ninputs:\n"
+            f"  a: {{description: A, choices: {a_choices}, default: {a_choices[0]!r}}}\n"
+            f"  n: {{description: N, choices: {n_choices}, default: {n_choices[0]!r}}}\n"
+            f"  b: {b_spec}\n"
+            "  namespace: {description: Namespace, default: ns}\n"
+            "steps:\n" + "\n".join(steps) + "\n"), a_choices, n_choices
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(runbooks())
+def test_whatever_validate_accepts_renders_for_every_scenario_and_choice(case):
+    """The principle: a render that fails after a clean validate is a bug."""
+    from riskkit.load import load
+    from riskkit.present import documents
+    from riskkit.problems import InputError
+    from riskkit.workspace import open_workspace
+
+    text, a_choices, n_choices = case
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "riskkit.yaml").write_text(SETTINGS)
+        (root / "runbooks").mkdir()
+        (root / "runbooks" / "rb.yaml").write_text(text)
+        ws = open_workspace(root)
+        as_of = dt.date(2030, 1, 1)
+        loaded = load(ws, as_of)
+        if any(p.is_error for p in loaded.problems):
+            return  # refused: nothing to prove
+        rb = loaded.runbook("rb")
+        b = "bee-1" if "example" in text else ("ab-1" if "pattern" in text else None)
+        for scenario in (None, "lost", "full"):
+            for a, n in itertools.product(a_choices, n_choices):
+                given = {"a": a, "n": n, **({"b": b} if b else {})}
+                try:
+                    context = documents.plan_context(ws, loaded, rb, given, scenario, as_of)
+                except InputError:
+                    assert scenario is not None  # a scenario with no step (W008)
+                    continue
+                for fmt in (documents.plan_md, documents.plan_html, documents.plan_txt):
+                    assert fmt(context, root)
+                checklist = documents.checklist_context(ws, loaded, rb, {}, scenario, as_of,
+                                                        "tabletop")
+                pack = documents.checklist_pack(ws, [checklist])
+                assert documents.checklists_md(pack, root)
+                assert documents.checklists_html(pack, root)
+
+
+# 2. Budgets
+
+
+HOSTILE = {
+    "power": "{{ 9**(9**9) }}",
+    "repeat": "{{ 'x' * 10**9 }}",
+    "length": "{{ hosts | length * 10**9 * 'x' }}",
+    "nested loops": "{% for a in hosts * 50000 %}{% for b in hosts * 50000 %}.{% endfor %}"
+                    "{% endfor %}",
+    "width": "{{ '{:>999999999}'.format(hosts) }}",
+    "macro": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
+             "{{ f(40) }}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_runaway_template_is_a_located_problem_in_validate_and_render(run, make_ws, name):
+    text = HOSTILE[name]
+    inputs = "  hosts: {description: Hosts, default: 'web-1,web-2'}\n"
+    ws = runbook_ws(make_ws, HEADER + "inputs:\n" + inputs + f"""\
+steps:
+  - id: a
+    title: Step
+    role: sre
+    minutes: 1
+    verify: "{text}"
+""")
+    start = time.perf_counter()
+    result = run("-C", ws, "validate", "--format", "text")
+    assert result.exit_code == 1, result.output
+    assert re.search(r"^runbooks/rb\.yaml:\d+:13: T004 rb: steps\[0\]\.verify: over a "
+                     r"template limit: ", result.stdout, re.M), result.stdout
+    render = run("-C", ws, "runbook", "render", "rb", *AS_OF)
+    assert render.exit_code == 1 and "T004" in render.output
+    assert time.perf_counter() - start < 10
+
+
+def test_the_budgets_hold_in_the_sandbox_itself():
+    from riskkit.runbook.budget import BudgetExceeded
+    from riskkit.runbook.text import sandbox
+
+    env = sandbox()
+    for text in ("{{ range(10**9) | list }}", "{{ lipsum(10**5) }}", "{{ 'x' | center(10**9) }}",
+                 "{{ '%999999999d' % 1 }}", "{{ ('x' * 100000) | replace('x', 'x' * 1000) }}",
+                 "{{ (range(100000) | list) * 100 }}",
+                 "{% set ns = namespace(s='ab') %}{% for i in range(60) %}"
+                 "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}"):
+        start = time.perf_counter()
+        with pytest.raises(BudgetExceeded):
+            env.from_string(text).render()
+        assert time.perf_counter() - start < 2, text
+    assert env.from_string("{{ 2 ** 10 }} {{ 'ab' * 3 }} {{ '%05d' | format(42) }}").render() \
+        == "1024 ababab 00042"
+
+
+def test_a_runaway_template_override_is_a_located_problem_at_render(run, make_ws):
+    ws = runbook_ws(make_ws, HEADER + "steps:\n  - {id: a, title: Step, role: sre, "
+                    "minutes: 1}\n", {"templates/plan.md.j2": textwrap.dedent("""\
+        # {{ plan.title }}
+        {% for a in plan.title * 20000 %}{% for b in plan.title * 20000 %}.{% endfor %}{% endfor %}
+        """)})
+    start = time.perf_counter()
+    result = run("-C", ws, "runbook", "render", "rb", "--format", "md", *AS_OF)
+    assert result.exit_code == 1
+    assert "templates/plan.md.j2:2:1: T004 template over a limit: " in result.output
+    assert time.perf_counter() - start < 10
+
+
+def test_a_dangerous_pattern_is_refused_at_render_in_milliseconds(run, make_ws):
+    ws = runbook_ws(make_ws, HEADER + """\
+inputs:
+  service: {description: Service, required: true, pattern: "^([a-z0-9]+-?)+$"}
+steps:
+  - {id: a, title: "Restart {{ service }}", role: sre, minutes: 1}
+""")
+    start = time.perf_counter()
+    result = run("-C", ws, "runbook", "render", "rb", "--var",
+                 "service=" + "a" * 30 + "!", *AS_OF)
+    assert time.perf_counter() - start < 2
+    assert result.exit_code == 1 and "B016" in result.output
+
+
+@pytest.mark.parametrize("pattern,dangerous", [
+    (r"^([a-z0-9]+-?)+$", True), (r"(a|ab)+", True), (r"^(\w+\s?)+$", True),
+    (r"(a{1,3}){2}", True), (r"^[a-z0-9]+(-[a-z0-9]+)*$", False), (r"^\d+(\.\d+)+$", False),
+    (r"^(eu|us)-(west|east)-[0-9]$", False), (r"^INC-[0-9]{4,6}$", False),
+    (r"^(?:[a-z]{2}-)+x$", False), (r"^([a-z]|-)+$", False),
+])
+def test_patterns_that_could_backtrack_are_told_apart(pattern, dangerous):
+    from riskkit.runbook.pattern import danger
+
+    assert bool(danger(pattern)) is dangerous
+    if not dangerous:  # and those let through answer at once on a value that almost matches
+        start = time.perf_counter()
+        re.fullmatch(pattern, "a" * 30 + "-" * 30 + "!")
+        assert time.perf_counter() - start < 0.05
+
+
+# 3. Inputs are data
+
+
+@pytest.mark.parametrize("value,why", [
+    ("web\n## 9. Extra step", "holds a line break"), ("web\r- [ ] extra", "holds a line break"),
+    ("[x] done", "holds a tick box"), ("```", "holds a code fence"),
+    ("# Heading", "starts like a Markdown heading"), ("- item", "starts like a Markdown"),
+    ("1. first", "starts like a Markdown"),
+])
+@pytest.mark.parametrize("fmt", ["md", "txt"])
+def test_a_var_cannot_add_structure_to_a_plan(run, make_ws, value, why, fmt):
+    ws = runbook_ws(make_ws, HEADER + """\
+inputs:
+  host: {description: Host, required: true}
+steps:
+  - id: a
+    title: Restart {{ host }}
+    role: sre
+    minutes: 1
+    do: |
+      Log in to:
+      {{ host }}
+""")
+    result = run("-C", ws, "runbook", "render", "rb", "--var", f"host={value}",
+                 "--format", fmt, *AS_OF)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"input 'host': {value!r} {why}" in result.stderr
+    assert "an input is data" in result.stderr
+
+
+def test_a_value_that_only_looks_like_markdown_mid_line_is_fine(run, make_ws):
+    ws = runbook_ws(make_ws, HEADER + """\
+inputs:
+  channel: {description: Channel, required: true}
+steps:
+  - {id: a, title: "Post in {{ channel }}", role: sre, minutes: 1}
+""")
+    result = run("-C", ws, "runbook", "render", "rb", "--var", "channel=#inc-web", *AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "Post in #inc-web" in result.stdout
+
+
+def test_inputs_may_be_named_like_template_built_ins(run, make_ws):
+    names = ["namespace", "range", "loop", "cycler", "lipsum", "dict", "joiner"]
+    inputs = "".join(f"  {n}: {{description: {n}, default: {n}-value}}\n" for n in names)
+    title = " ".join(f"{{{{ {n} }}}}" for n in names)
+    ws = runbook_ws(make_ws, HEADER + "inputs:\n" + inputs + f"""\
+steps:
+  - {{id: a, title: "{title}", role: sre, minutes: 1}}
+""")
+    assert run("-C", ws, "validate").exit_code == 0
+    result = run("-C", ws, "runbook", "render", "rb", "--var", "range=10.0.0.0/8", *AS_OF)
+    assert result.exit_code == 0, result.output
+    assert ("namespace-value 10.0.0.0/8 loop-value cycler-value lipsum-value dict-value "
+            "joiner-value") in result.stdout
+
+
+def test_a_built_in_that_is_not_an_input_is_still_refused(run, make_ws):
+    ws = runbook_ws(make_ws, HEADER + """\
+inputs:
+  host: {description: Host, default: db}
+steps:
+  - {id: a, title: "{{ cycler(host).next() }}", role: sre, minutes: 1}
+""")
+    result = run("-C", ws, "validate", "--format", "text")
+    assert result.exit_code == 1 and "T003" in result.stdout and "'cycler'" in result.stdout
+
+
+def test_output_to_a_device_writes_to_it_and_leaves_it_a_device(run, make_ws, tmp_path):
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    ws = runbook_ws(make_ws, HEADER + "steps:\n  - {id: a, title: Step, role: sre, minutes: 1}\n")
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        result = run("-C", ws, "runbook", "render", "rb", "-o", fifo, *AS_OF)
+        assert result.exit_code == 0, result.output
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+        assert b"Step" in os.read(reader, 1 << 16)
+    finally:
+        os.close(reader)
