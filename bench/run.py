@@ -1,26 +1,35 @@
 """riskkit's benchmarks: every figure is a ratio measured side by side in one run.
 
-    python bench/run.py [--risks 10000] [--repeat 5]
+    python bench/run.py [--risks 10000] [--repeat 5] [--quick]
 
-Each command runs as a fresh process (that is how people run riskkit); a figure is the
-best of N runs, which is the least noisy estimate on a shared machine. Nothing here is
-asserted by the test suite: the targets are printed beside the figures.
+Each command runs as a fresh process (that is how people run riskkit). The two sides of a
+row run in turn (riskkit, baseline, riskkit, ...) and each figure is the median of its
+runs; CPU time (user + sys, workers included) is quoted beside wall time, and a baseline
+that exits non-zero stops the bench. "Cold" means riskkit's cache folder emptied before
+each run. ``--quick`` shrinks every size for a smoke run. Nothing here is asserted by the
+test suite: the targets are printed beside the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from gen import generate  # noqa: E402
+import shapes  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RISKKIT = [str(BIN / "riskkit")] if (BIN / "riskkit").exists() else [sys.executable, "-m",
@@ -34,24 +43,74 @@ for folder in ("risks", "runbooks"):
 """
 
 
-def timed(cmd, cwd, env=None, repeat=3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, env={**os.environ, **(env or {})}, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - start)
-    return best
+FLOOR_MANY = """
+import sys, yaml
+from pathlib import Path
+for root in sys.argv[1:]:
+    for folder in ("risks", "runbooks"):
+        for path in sorted((Path(root) / folder).glob("*.yaml")):
+            yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+"""
 
 
-def peak_rss_mb(cmd, cwd, env) -> float:
-    """The largest resident set of the command or any process it waited for."""
-    probe = ("import resource, subprocess, sys\n"
-             "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], cwd=cwd, capture_output=True,
-                         text=True, env={**os.environ, **env}, check=True)
-    return int(out.stdout.strip()) / 1024
+@dataclass
+class Stat:
+    """The medians of one side's runs: wall and CPU seconds, the largest resident set."""
+
+    wall: float
+    cpu: float
+    rss_mb: float
+    codes: tuple[int, ...]
+
+
+@dataclass
+class Side:
+    """One command to measure; ``prepare`` runs before each run, outside the timing."""
+
+    cmd: list[str]
+    cwd: Path
+    env: dict[str, str] = field(default_factory=dict)
+    prepare: Callable[[], None] | None = None
+    expect: tuple[int, ...] = (0,)  # the exit codes of a run that did its job
+
+
+def once(side: Side) -> tuple[float, float, float, int]:
+    """One fresh process: wall seconds, CPU seconds (user + sys of it and of every process
+    it waited for, as ``os.wait4`` counts them), its peak RSS in MB, its exit code."""
+    if side.prepare is not None:
+        side.prepare()
+    start = time.perf_counter()
+    proc = subprocess.Popen(side.cmd, cwd=side.cwd, env={**os.environ, **side.env},
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode
+
+
+def alternate(a: Side, b: Side, repeat: int) -> tuple[Stat, Stat]:
+    """``a`` and ``b`` run in turn (a, b, a, b, ...), so that a slow spell of a shared
+    machine falls on both; each side's figure is the median of its runs. A baseline that
+    fails is no baseline: the bench stops and says so."""
+    runs: tuple[list, list] = ([], [])
+    for _ in range(max(1, repeat)):
+        for side, out in zip((a, b), runs):
+            out.append(once(side))
+    stats = []
+    for out in runs:
+        stats.append(Stat(statistics.median(r[0] for r in out),
+                          statistics.median(r[1] for r in out),
+                          max(r[2] for r in out), tuple(sorted({r[3] for r in out}))))
+    if not set(stats[1].codes) <= set(b.expect):
+        sys.exit(f"bench: the baseline {' '.join(b.cmd[:4])} exited {stats[1].codes} "
+                 f"in {b.cwd}: no figure against it means anything")
+    return stats[0], stats[1]
+
+
+def clear(folder: Path) -> Callable[[], None]:
+    """Empty riskkit's cache folder: a cold run that finds no cache, and writes one."""
+    return lambda: shutil.rmtree(folder, ignore_errors=True)
 
 
 def big_runbook(root: Path, steps: int = 2000) -> None:
@@ -65,46 +124,142 @@ def big_runbook(root: Path, steps: int = 2000) -> None:
     (root / "runbooks" / "huge.yaml").write_text("\n".join(lines) + "\n")
 
 
+GIT_ENV = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+           "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
+           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+HISTORY_RISK = "RSK-00007"
+
+
+def history_repo(root: Path, risks: int, commits: int, seed: int = 11) -> Path:
+    """A git repository of ``risks`` risk files and ``commits`` commits: the first adds
+    them all, each later one re-rates three random risks (and every fifth one also
+    ``HISTORY_RISK``), as a register's year of reviews would."""
+    generate(root, risks, 0)
+    rng = random.Random(seed)
+    files = {p.relative_to(root).as_posix(): p.read_bytes()
+             for p in sorted(root.rglob("*.yaml"))}
+    stream = bytearray()
+
+    def blob(path: str, data: bytes) -> None:
+        stream.extend(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
+
+    for n in range(commits):
+        message = b"initial register" if n == 0 else b"review %d" % n
+        stream.extend(b"commit refs/heads/main\ncommitter Bench <bench@example.com> %d +0000"
+                      b"\ndata %d\n%s\n" % (1_700_000_000 + n * 86_400, len(message), message))
+        if n == 0:
+            for path, data in files.items():
+                blob(path, data)
+            continue
+        picks = {f"risks/RSK-{rng.randrange(risks):05d}.yaml" for _ in range(3)}
+        if n % 5 == 0:
+            picks.add(f"risks/{HISTORY_RISK}.yaml")
+        for path in sorted(picks):
+            files[path] = re.sub(rb"(?m)^likelihood: \d", b"likelihood: %d"
+                                 % rng.randint(1, 5), files[path])
+            blob(path, files[path])
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(["git", "init", "-q", str(root)], check=True, env=env)
+    subprocess.run(["git", "-C", str(root), "fast-import", "--quiet"], input=bytes(stream),
+                   check=True, env=env)
+    subprocess.run(["git", "-C", str(root), "symbolic-ref", "HEAD", "refs/heads/main"],
+                   check=True, env=env)
+    subprocess.run(["git", "-C", str(root), "reset", "-q", "--hard"], check=True, env=env)
+    return root
+
+
+QUICK = {"risks": 1_000, "runbooks": 20, "repeat": 3, "rollup": 3, "rollup_risks": 100,
+         "history_risks": 200, "history_commits": 30, "steps": (100, 1_000),
+         "huge_steps": 500}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--risks", type=int, default=10_000)
     parser.add_argument("--runbooks", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="runs of each side, alternating; the median is quoted")
+    parser.add_argument("--rollup", type=int, default=50, metavar="N",
+                        help="workspaces in the roll-up measure (0 leaves it out)")
+    parser.add_argument("--rollup-risks", type=int, default=1000, metavar="M",
+                        help="risks in each of them")
+    parser.add_argument("--history-risks", type=int, default=2_000)
+    parser.add_argument("--history-commits", type=int, default=300)
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes and few runs: a smoke run of every row in about "
+                             "a minute, whose figures are not the targets' sizes")
     args = parser.parse_args()
+    steps, huge_steps = (1_000, 10_000), 2_000
+    if args.quick:
+        for key, value in QUICK.items():
+            if hasattr(args, key):
+                setattr(args, key, value)
+        steps, huge_steps = QUICK["steps"], QUICK["huge_steps"]
     work = Path(tempfile.mkdtemp(prefix="riskkit-bench-"))
     cache = work / "cache"
+    cold_cache = work / "cold-cache"  # emptied before each cold run
     try:
         big = generate(work / "big", args.risks, args.runbooks)
         small = generate(work / "small", 10, args.runbooks)
-        big_runbook(big)
+        big_runbook(big, huge_steps)
         repo = HERE.parent
         demo_largest = max((repo / "runbooks").glob("*.yaml"),
                            key=lambda p: p.read_text().count("\n  - id:"))
-        nocache = {"RISKKIT_NO_CACHE": "1"}
+        cold = {"RISKKIT_CACHE_DIR": str(cold_cache)}
         cached = {"RISKKIT_CACHE_DIR": str(cache)}
         rows = []
 
-        def row(name, value, base, base_name, target, better="lower"):
-            ratio = value / base
+        def row(name: str, mine: Stat, base: Stat, base_name: str, target: float,
+                better: str = "lower", expect: tuple[int, ...] = (0,)) -> None:
+            print(f"  measured: {name}", file=sys.stderr, flush=True)
+            ratio, cpu_ratio = mine.wall / base.wall, mine.cpu / max(base.cpu, 1e-9)
             ok = ratio <= target if better == "lower" else ratio >= target
-            rows.append((name, f"{value:.3f}s", f"{base:.3f}s {base_name}", f"{ratio:.2f}x",
-                         f"<= {target}x" if better == "lower" else f">= {target}x",
-                         "ok" if ok else "MISSED"))
+            if mine.codes != expect:
+                verdict = f"FAILED (exit {','.join(map(str, mine.codes))})"
+            else:
+                verdict = "ok" if ok else "MISSED"
+            rows.append((name, f"{mine.wall:.3f}s", f"{mine.cpu:.3f}s", f"{mine.rss_mb:.0f} MB",
+                         f"{base.wall:.3f}s {base_name}", f"{base.cpu:.3f}s",
+                         f"{ratio:.2f}x", f"{cpu_ratio:.2f}x",
+                         f"<= {target}x" if better == "lower" else f">= {target}x", verdict))
 
-        print(f"workspaces: {args.risks} and 10 risks, {args.runbooks} runbooks; "
-              f"best of {args.repeat} runs; {os.cpu_count()} cores", flush=True)
-        floor = timed([sys.executable, "-c", FLOOR], big, repeat=args.repeat)
-        cold = timed(RISKKIT + ["validate", "--format", "json"], big, nocache, args.repeat)
-        cold1 = timed(RISKKIT + ["validate", "--format", "json"], big,
-                      {**nocache, "RISKKIT_JOBS": "1"}, args.repeat)
-        checker = timed([sys.executable, "-m", "check_jsonschema", "--schemafile",
-                         str(repo / "schemas" / "risk.schema.json")]
-                        + [str(p) for p in sorted((big / "risks").glob("*.yaml"))], big,
-                        repeat=1)
-        row("validate, cold (all cores)", cold, floor, "parse floor", 1.3)
-        rows.append(("validate, cold (one core, for reference)", f"{cold1:.3f}s",
-                     f"{floor:.3f}s parse floor", f"{cold1 / floor:.2f}x", "", ""))
-        row("check-jsonschema / riskkit cold", checker, cold, "riskkit", 5, better="higher")
+        def note(name: str, mine: Stat, base: Stat, base_name: str) -> None:
+            """A row for reference, without a target."""
+            rows.append((name, f"{mine.wall:.3f}s", f"{mine.cpu:.3f}s", f"{mine.rss_mb:.0f} MB",
+                         f"{base.wall:.3f}s {base_name}", f"{base.cpu:.3f}s",
+                         f"{mine.wall / base.wall:.2f}x",
+                         f"{mine.cpu / max(base.cpu, 1e-9):.2f}x", "", ""))
+
+        def rk(args_: list[str], cwd: Path, env: dict[str, str] | None = None) -> Side:
+            """riskkit cold: its cache folder emptied before each run (and written by it)."""
+            if env is None:
+                return Side(RISKKIT + args_, cwd, cold, clear(cold_cache))
+            return Side(RISKKIT + args_, cwd, env)
+
+        print(f"workspaces: {args.risks} and 10 risks, {args.runbooks} runbooks; median of "
+              f"{args.repeat} alternating runs; {os.cpu_count()} cores"
+              f"{' (--quick: small sizes)' if args.quick else ''}", flush=True)
+        floor = Side([sys.executable, "-c", FLOOR], big)
+        validate = ["validate", "--format", "json"]
+        mine, base = alternate(rk(validate, big), floor, args.repeat)
+        row("validate, cold (all cores)", mine, base, "parse floor", 1.3)
+        cold_validate = mine
+        mine, base = alternate(Side(RISKKIT + validate, big, {**cold, "RISKKIT_JOBS": "1"},
+                                    clear(cold_cache)), floor, args.repeat)
+        note("validate, cold (one core, for reference)", mine, base, "parse floor")
+        checker = Side([sys.executable, "-m", "check_jsonschema", "--schemafile",
+                        str(repo / "schemas" / "risk.schema.json")]
+                       + [str(p) for p in sorted((big / "risks").glob("*.yaml"))], big)
+        theirs, mine = alternate(checker, rk(validate, big), 1)
+        row("check-jsonschema / riskkit cold", theirs, mine, "riskkit", 5, better="higher")
+        report_to = ["-o", str(work / "report.html")]
+        views = [("risks --format json", ["risks", "--format", "json"]),
+                 ("review", ["review"]),
+                 ("report", ["report", *report_to]),
+                 ("drill plan", ["drill", "plan"])]
+        for name, command in views:
+            mine, base = alternate(rk(command, big), floor, args.repeat)
+            row(f"{name}, cold", mine, base, "parse floor", 1.3)
         for _ in range(2):  # write the cache, then again once out of the racy window
             subprocess.run(RISKKIT + ["validate"], cwd=big, env={**os.environ, **cached},
                            capture_output=True)
@@ -113,47 +268,102 @@ def main() -> None:
             subprocess.run(RISKKIT + ["risks"], cwd=ws, env={**os.environ, **cached},
                            capture_output=True)
         time.sleep(2.2)
-        warm = timed(RISKKIT + ["validate", "--format", "json"], big, cached, args.repeat)
-        row("validate, warm (cached)", warm, floor, "parse floor", 0.1)
-        render = RISKKIT + ["runbook", "render", "rb-0001", "--var", "region=eu-west-1"]
-        show = RISKKIT + ["runbook", "show", "rb-0001"]
+        mine, base = alternate(rk(validate, big, cached), floor, args.repeat)
+        row("validate, warm (cached)", mine, base, "parse floor", 0.1)
+        for name, command in views:
+            mine, base = alternate(rk(command, big, cached), floor, args.repeat)
+            row(f"{name}, warm (cached)", mine, base, "parse floor", 0.1)
+        render = ["runbook", "render", "rb-0001", "--var", "region=eu-west-1"]
+        show = ["runbook", "show", "rb-0001"]
         repeat = args.repeat * 2
-        row("runbook render, 10k vs 10 risks", timed(render, big, cached, repeat),
-            timed(render, small, cached, repeat), "10 risks", 1.2)
-        row("runbook show, 10k vs 10 risks", timed(show, big, cached, repeat),
-            timed(show, small, cached, repeat), "10 risks", 1.2)
-        startup = timed(RISKKIT + ["--version"], big, repeat=repeat)
-        click = timed([sys.executable, "-c", "import click"], big, repeat=repeat)
-        row("riskkit --version", startup, click, "import click", 1.5)
-        huge = timed(RISKKIT + ["runbook", "show", "huge", "--format", "json"], big, cached,
-                     args.repeat)
-        row("runbook show, 2,000 steps", huge, startup, "riskkit --version", 20)
-        demo_cmd = RISKKIT + ["runbook", "render", demo_largest.stem, "--format", "html"] \
+        mine, base = alternate(rk(render, big, cached), rk(render, small, cached), repeat)
+        row(f"runbook render, {args.risks // 1000}k vs 10 risks", mine, base, "10 risks", 1.2)
+        mine, base = alternate(rk(show, big, cached), rk(show, small, cached), repeat)
+        row(f"runbook show, {args.risks // 1000}k vs 10 risks", mine, base, "10 risks", 1.2)
+        version = rk(["--version"], big, {})
+        mine, base = alternate(version, Side([sys.executable, "-c", "import click"], big),
+                               repeat)
+        row("riskkit --version", mine, base, "import click", 1.5)
+        mine, base = alternate(rk(["runbook", "show", "huge", "--format", "json"], big,
+                                  cached), version, args.repeat)
+        row(f"runbook show, {huge_steps:,} steps", mine, base, "riskkit --version", 20)
+        demo_cmd = ["runbook", "render", demo_largest.stem, "--format", "html"] \
             + _demo_vars(demo_largest)
-        subprocess.run(demo_cmd, cwd=repo, check=True, capture_output=True)  # it must work
-        demo = timed(demo_cmd, repo, cached, repeat)
-        row(f"render demo's largest ({demo_largest.stem}, html)", demo, startup,
+        subprocess.run(RISKKIT + demo_cmd, cwd=repo, check=True, capture_output=True)
+        mine, base = alternate(rk(demo_cmd, repo, cached), version, repeat)
+        row(f"render demo's largest ({demo_largest.stem}, html)", mine, base,
             "riskkit --version", 5)
         # validate of the demo workspace, every runbook trial-rendered (each scenario, the
         # defaults and each choice), cold; against start-up and the demo's parse floor
-        demo_validate = timed(RISKKIT + ["validate", "--format", "json"], repo, nocache,
-                              repeat)
-        demo_floor = timed([sys.executable, "-c", FLOOR], repo, repeat=repeat)
-        row("validate demo, cold, trial renders", demo_validate, startup,
-            "riskkit --version", 12)
-        rows.append(("validate demo, cold, vs its parse floor", f"{demo_validate:.3f}s",
-                     f"{demo_floor:.3f}s parse floor", f"{demo_validate / demo_floor:.2f}x",
-                     "", ""))
-        rss = peak_rss_mb(RISKKIT + ["validate"], big, nocache)
-        rows.append(("peak RSS, validate 10k (largest process)", f"{rss:.0f} MB", "", "",
-                     "<= 200 MB", "ok" if rss <= 200 else "MISSED"))
-        widths = [max(len(str(r[i])) for r in rows) for i in range(6)]
-        header = ("measure", "riskkit", "baseline", "ratio", "target", "")
-        widths = [max(w, len(h)) for w, h in zip(widths, header)]
+        mine, base = alternate(rk(validate, repo), version, repeat)
+        row("validate demo, cold, trial renders", mine, base, "riskkit --version", 12)
+        mine, base = alternate(rk(validate, repo), Side([sys.executable, "-c", FLOOR], repo),
+                               repeat)
+        note("validate demo, cold, vs its parse floor", mine, base, "parse floor")
+        # Sizes that once grew quadratically or recursed (bench/shapes.py): ten times the
+        # steps should cost about ten times the time (a quadratic cost would be 100x).
+        for name, command in SIZE_ROWS:
+            sides = []
+            for size in steps:
+                root = work / f"{name}-{size}"
+                (root / "runbooks").mkdir(parents=True)
+                (root / "riskkit.yaml").write_text(
+                    "name: Sizes\nmatrix: 5x5\nroles:\n  sre: {title: SRE}\n")
+                (root / "runbooks" / "big.yaml").write_text(shapes.SHAPES[name](size))
+                sides.append(rk(command, root))
+                sides[-1].expect = (1,) if name == "typos" else (0,)  # it reports them
+            mine, base = alternate(sides[1], sides[0], args_repeat(args.repeat))
+            row(f"{' '.join(command[:2])} {name}, {steps[1]:,} vs {steps[0]:,} steps", mine,
+                base, f"{steps[0]:,} steps", 15, expect=sides[-1].expect)
+        rows.append((f"peak RSS, validate {args.risks // 1000}k (largest process)", "", "",
+                     f"{cold_validate.rss_mb:.0f} MB", "", "", "", "", "<= 200 MB",
+                     "ok" if cold_validate.rss_mb <= 200 else "MISSED"))
+        # history of one risk over a generated year of reviews, against git's own log of
+        # the same paths (what riskkit history has to ask git at the least)
+        hist = history_repo(work / "history", args.history_risks, args.history_commits)
+        mine, base = alternate(rk(["history", HISTORY_RISK, "--format", "json"], hist),
+                               Side(["git", "log", "--format=%H", "--", "risks",
+                                     "riskkit.yaml"], hist, GIT_ENV), args_repeat(args.repeat))
+        row(f"history, {args.history_commits} commits x {args.history_risks:,} risks", mine,
+            base, "git log", 50)
+        if args.rollup:
+            # one report (and one SQLite export) over many registers, against merely
+            # parsing all of their files
+            spaces = [generate(work / "rollup" / f"team-{i:02d}", args.rollup_risks, 20,
+                               seed=100 + i) for i in range(args.rollup)]
+            names = [str(p) for p in spaces]
+            floor_all = Side([sys.executable, "-c", FLOOR_MANY, *names], work)
+            label = f"{args.rollup} workspaces x {args.rollup_risks:,} risks"
+            mine, base = alternate(rk(["report", "-o", str(work / "all.html"), *names,
+                                       "--as-of", "2027-01-01"], work), floor_all, 1)
+            row(f"report roll-up, {label}", mine, base, "parse floor", 4)
+            mine, base = alternate(rk(["export", "--sqlite", str(work / "all.db"), *names,
+                                       "--as-of", "2027-01-01"], work), floor_all, 1)
+            row(f"export --sqlite, {label}", mine, base, "parse floor", 4)
+        header = ("measure", "riskkit", "cpu", "peak", "baseline", "cpu", "ratio",
+                  "cpu ratio", "target", "")
+        widths = [max([len(str(r[i])) for r in rows] + [len(header[i])])
+                  for i in range(len(header))]
         for line in [header] + rows:
             print("  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip())
+        print("ratio: wall time, median of alternating runs; cpu: user + sys of the process "
+              "and its workers; peak: the largest resident set of riskkit's runs. A shared "
+              "machine is noisy: compare ratios of one run, not seconds across runs.")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+SIZE_ROWS = [  # (shape, command)
+    ("chain", ["runbook", "show", "big", "--format", "json"]),
+    ("wide", ["runbook", "render", "big"]),
+    ("scenarios", ["runbook", "show", "big", "--scenario", "a"]),
+    ("typos", ["validate", "--format", "json"]),
+]
+
+
+def args_repeat(repeat: int) -> int:
+    """Fewer runs for the big inputs: each takes seconds; the median of 3 is steady."""
+    return max(1, min(repeat, 3))
 
 
 def _demo_vars(path: Path) -> list[str]:

@@ -37,7 +37,10 @@ FAMILIES = {
     "B": "runbooks",
     "W": "runbook warnings",
     "D": "drills",
+    "I": "incident journals",
     "T": "templates",
+    "A": "alert rules",
+    "X": "imported sheets",
 }
 
 
@@ -102,6 +105,17 @@ REGISTRY: tuple[Code, ...] = (
          "and 'color: #c62828' is no value at all. Quote the whole value if the '#' "
          "belongs to it.",
          'title: "Fix queue #2 now"'),
+    Code("Y011", E, "the path is not a regular file (a pipe, a device, a socket)",
+         "riskkit reads regular files only: a named pipe could make it wait forever and a "
+         "device such as /dev/zero never ends, so neither is opened for reading, whether "
+         "it sits in the workspace or a link points at it. Replace it with a file or move "
+         "it out of the workspace's folders."),
+    Code("Y012", E, "a link or path leads outside the workspace's repository",
+         "Files are read only from inside the git repository that holds the workspace (or "
+         "the workspace, outside git): a symbolic link, a matrix path or a template that "
+         "leads elsewhere is refused and the file it names is never read, so a change "
+         "under review cannot make riskkit print a file of the machine it runs on. Copy "
+         "the file into the repository, or make the link point inside it."),
     # Schema: the data does not have the shape the JSON Schema describes
     Code("S100", E, "an unknown field",
          "The schema (riskkit schema NAME) lists the fields a file may hold; a misspelt "
@@ -213,6 +227,12 @@ REGISTRY: tuple[Code, ...] = (
          "the middle of an incident. Write each round so it starts with a character the "
          "round before cannot take.",
          'pattern: "^[a-z0-9]+(-[a-z0-9]+)*$"    # not: ^([a-z0-9]+-?)+$'),
+    Code("B017", E, "a scenario's plan would give its steps too many needs",
+         "A step that needs a step its scenario drops inherits that step's needs. A "
+         "dropped step between many steps before it and many after it gives each step "
+         "after it every step before it: past 200,000 needs more than the file writes, "
+         "the plan is refused by validate instead of taking minutes at incident time. "
+         "Write the needs of the steps after it yourself, or split the runbook."),
     # Runbook warnings: what an experienced reviewer would say; they fail only --strict
     Code("W001", W, "a step changes something but has no 'verify'",
          "A step that runs a command or cannot be undone should say how to check that it "
@@ -224,8 +244,8 @@ REGISTRY: tuple[Code, ...] = (
     Code("W003", W, "a step has no role",
          "During an incident every step needs an owner. Give it a role."),
     Code("W004", W, "a runbook has no triggers",
-         "Triggers say which alerts or symptoms identify this emergency, so the right "
-         "runbook is found fast.",
+         "Triggers (or alerts) say which alerts or symptoms identify this emergency, so the "
+         "right runbook is found fast.",
          "triggers: [PostgresPrimaryDown fires]"),
     Code("W005", W, "the incident commander is given hands-on work",
          "The commander coordinates; a step with a command belongs to another role."),
@@ -251,6 +271,52 @@ REGISTRY: tuple[Code, ...] = (
          "another day."),
     Code("D004", W, "a drill record names an unknown scenario",
          "The scenario was renamed or removed since the drill."),
+    # Incident journals: incidents/<id>/journal, one JSON event a line, only appended to
+    Code("I001", E, "a journal line is not an event",
+         "Each line of a journal is one JSON object with 'at' (a UTC time such as "
+         "2026-12-01T10:21:00Z), 'event' (its id), 'by' and 'kind'. A line that is not "
+         "one (a hand edit, a merge that was not git's union merge, a torn write) is left "
+         "out of the incident. Fix the line with the author's help, or record a new "
+         "event: a journal is corrected by appending, never by rewriting what happened.",
+         '{"at": "2026-12-01T10:21:00Z", "event": "5f0c9a1e2b3d4c6f", "by": "dana", '
+         '"kind": "note", "text": "Key deactivated"}'),
+    Code("I002", E, "a journal has no start event, or two",
+         "An incident begins with the event 'riskkit incident start' writes: it pins the "
+         "runbook, its scenario and inputs. Without it nothing can be worked out; a second "
+         "one is ignored. Start a new incident instead of editing a journal by hand."),
+    Code("I003", E, "an event is dated before the incident started",
+         "Nothing in an incident happens before its start; the event is left out of the "
+         "state. Check the event's time and its offset (times are stored in UTC)."),
+    Code("I004", E, "an event of an unknown kind",
+         "The kinds are start, begin, done, skip, reopen, approve, assign, handover, note, "
+         "status-update, close, action and action-done. An event of another kind (a "
+         "typo, or written by a newer riskkit) is left out."),
+    Code("I005", E, "an event names a step the incident does not have",
+         "Step events name a step of the runbook the incident pinned, in its scenario. "
+         "The pinned copy is what counts, not the runbook as it is now: a step added to "
+         "the runbook since the start is not part of a running incident."),
+    Code("I006", E, "the runbook an incident pinned cannot be read",
+         "The start event holds the runbook's source and its sha256. When they do not "
+         "match, the start event was edited; when the source no longer loads, riskkit has "
+         "grown stricter since. Either way the incident's state cannot be worked out."),
+    Code("I007", W, "a journal names a runbook the workspace no longer has",
+         "The runbook was renamed or removed since the incident started. The incident "
+         "keeps working from the copy it pinned; the warning says the link is gone."),
+    Code("I008", W, "an event comes after the incident was closed",
+         "riskkit refuses events on a closed incident, so this one came from another "
+         "clone that did not know of the close, or from a hand edit. It still counts; "
+         "check that the incident was really over."),
+    Code("I009", E, "an event is dated after today",
+         "A journal records what has happened. Check the event's date, or pass --as-of "
+         "when checking as of another day (a day's slack allows for time zones)."),
+    Code("I010", W, "an event appears twice in a journal",
+         "Two lines carry the same event id: a line was copied. It counts once."),
+    Code("I011", E, "an action item event is incomplete or names no action item",
+         "An 'action' event (riskkit incident action) holds a title, an owner and a due "
+         "date (YYYY-MM-DD); an 'action-done' event names the id of an action item added "
+         "before it in the same journal. Either kind is left out when it does not. Add a "
+         "corrected action item with riskkit incident action instead of editing the "
+         "journal."),
     # Templates: the Jinja templates plans, checklists and reports are rendered with
     Code("T001", E, "a template failed while rendering",
          "A template or a runbook text met an undefined name or failed (arithmetic on "
@@ -277,6 +343,53 @@ REGISTRY: tuple[Code, ...] = (
          "range, a division by zero, a default that cannot be worked out) would fail during "
          "an incident. The message names the inputs it was tried with.",
          "inputs: {replicas: {description: Replica count, required: true, example: 3}}"),
+    # Alert rules: Prometheus rule files (alerts/, validate --alerts) against the runbooks
+    Code("A001", E, "a paging alert has no runbook",
+         "An alert whose severity label pages someone (alerts.paging_severities in "
+         "riskkit.yaml, default critical and page) must lead to a runbook: name the alert "
+         "in a runbook's 'alerts:', or give the rule a runbook_url annotation that points "
+         "at one.",
+         "alerts: [PostgresPrimaryDown]          # in the runbook"),
+    Code("A002", E, "an alert's runbook_url is not a runbook page of the site",
+         "A runbook_url must point at a page of the runbook site (riskkit site): "
+         "BASE/runbooks/ID/, where BASE is site.base_url in riskkit.yaml when it is set. "
+         "A query string or a fragment (#region=eu-west-1) is fine.",
+         "runbook_url: https://runbooks.example.com/runbooks/db-failover/"),
+    Code("A003", E, "an alert's runbook_url names an unknown runbook",
+         "The runbook_url has the shape of a runbook page, but no runbook has that id: it "
+         "was renamed or removed, or the id is misspelt. On-call would land on a page that "
+         "does not exist."),
+    Code("A004", W, "a runbook names an alert that no rule file defines",
+         "The alert was renamed or removed from the rule files, or the name is misspelt, "
+         "so the runbook will not be found from it. Checked only when rule files are read "
+         "(an alerts/ folder, or validate --alerts)."),
+    Code("A005", E, "a rule file is not in the Prometheus rule format",
+         "A rule file holds groups: [{name, rules: [{alert or record, expr, labels, "
+         "annotations}]}] (or a PrometheusRule resource with them under spec). The message "
+         "says what is missing or of the wrong type; promtool check rules says the same.",
+         "groups:\n  - name: ledger\n    rules:\n      - alert: PostgresPrimaryDown\n"
+         "        expr: pg_up == 0"),
+    # Imported sheets: riskkit import reads a spreadsheet's rows as risks
+    Code("X001", W, "a column of the sheet is not imported",
+         "No field of the flat shape is called like the column's header (nor like one of "
+         "its usual names), so its cells are left out. Name the field it feeds under "
+         "columns: in a mapping file (riskkit import FILE --map MAP.yaml), or leave it.",
+         "columns:\n  review_last: Date of last review"),
+    Code("X002", E, "the sheet has no column for a field",
+         "The mapping file names a column the sheet does not have, or no column gives a "
+         "field every risk needs (id, title, owner, status, likelihood, impact). Fix the "
+         "header, map the column, or give the field a value under defaults:.",
+         "columns:\n  owner: Risk owner\ndefaults:\n  status: open"),
+    Code("X003", E, "a cell is not in the form its column takes",
+         "A date that is not YYYY-MM-DD (or one of the mapping file's dates: formats), a "
+         "whole number that is not one, or a control not written 'ID: title (kind, "
+         "status)'. The message names the sheet, the column and what was expected.",
+         "dates: [\"%d/%m/%Y\"]"),
+    Code("X004", E, "two columns of the sheet feed the same field",
+         "Two headers both name one field (say 'Owner' and 'Risk owner'), so riskkit cannot "
+         "tell which to read. Name the one to use under columns: in a mapping file, or "
+         "rename the other.",
+         "columns:\n  owner: Risk owner"),
 )
 
 CODES: dict[str, Code] = {code.id: code for code in REGISTRY}

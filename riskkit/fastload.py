@@ -25,12 +25,13 @@ if TYPE_CHECKING:
 
 
 def _read(path: Path) -> bytes:
-    """A file's bytes for a text search; an unreadable one (a folder, a broken link) is
-    simply not a match: it is validate's business, not an incident's."""
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b""
+    """A file's bytes for a text search; an unreadable one (a folder, a broken link, a
+    pipe, a device, one too big) is simply not a match: it is validate's business, not an
+    incident's. The paths come from the walker, which refused links out of the
+    repository."""
+    from riskkit.files.reading import read_or_empty
+
+    return read_or_empty(path)
 
 
 def load_runbook_only(ws: Workspace, runbook_id: str, as_of: dt.date) -> Loaded:
@@ -40,10 +41,12 @@ def load_runbook_only(ws: Workspace, runbook_id: str, as_of: dt.date) -> Loaded:
     broken, unrelated risk file must not stop an emergency plan. Files are first matched
     by their text (a cheap byte search), then only the candidates are parsed.
     """
-    loaded = Loaded(ws)
+    loaded = Loaded(ws, as_of=as_of, only_runbook=runbook_id)
     scan = _start_scan(ws)  # runs beside the runbook's own loading
-    candidates = [p for p in ws.files("runbooks") if p.stem == runbook_id]
-    candidates += [p for p in ws.files("runbooks") if p.stem != runbook_id]
+    found = ws.walk("runbooks")
+    files = [Path(p) for p in found.files]
+    candidates = [p for p in files if p.stem == runbook_id]
+    candidates += [p for p in files if p.stem != runbook_id]
     needle = runbook_id.encode("utf-8")
     for path in candidates:
         if path.stem != runbook_id and needle not in _read(path):
@@ -61,8 +64,14 @@ def load_runbook_only(ws: Workspace, runbook_id: str, as_of: dt.date) -> Loaded:
         loaded.runbooks.append(runbook)
         break
     else:
+        # Its file may be one riskkit does not read (a link out of the repository), or in
+        # a folder it cannot list: that is the answer, not "unknown runbook".
+        hidden = [p for p in found.problems(ws.rel) if Path(p.path).stem == runbook_id
+                  or p.code == "Y009"]
+        if hidden:
+            raise ProblemsFound(hidden)
         ids = []
-        for path in ws.files("runbooks"):  # only on this error path: read every id
+        for path in files:  # only on this error path: read every id
             doc, _ = load_file(path, ws.rel(path))
             ident = _id_of(doc, ()) if doc is not None else None
             if ident:
@@ -86,16 +95,21 @@ def _left_out(loaded: Loaded, problems: list[Problem]) -> None:
                             "plan; run riskkit validate")
 
 
-def _names(path: Path, ids: list[str]) -> bool:
-    """Whether a file's text holds one of ``ids`` (a superset of the files that link)."""
-    text = _read(path)
-    return any(i.encode("utf-8") in text for i in ids)
+def _names(path: Path, ids: list[str], inside: str | None = None) -> bool:
+    """Whether a file's text holds one of ``ids`` (a superset of the files that link);
+    a file riskkit does not read (a pipe, a device, too big; with ``inside``, one out of
+    the repository) may hold anything, so it does."""
+    from riskkit.files.reading import searchable
+
+    text = searchable(path, inside)
+    return text is None or any(i.encode("utf-8") in text for i in ids)
 
 
 def _add_linked(loaded: Loaded, runbook: Runbook, paths: list[Path],
-                done: set[Path]) -> dict[str, str]:
+                done: set[Path], inside: str | None = None) -> dict[str, str]:
     """Parse ``paths`` (those not in ``done``) and keep the risks linked to ``runbook``
-    on either side; returns every risk id the files hold, with its file."""
+    on either side; returns every risk id the files hold, with its file. ``inside``:
+    the paths were not found by the walker, so each must still lie in the repository."""
     ws = loaded.workspace
     seen = {r.id for r in loaded.risks}
     ids = [runbook.id, *runbook.risks]
@@ -104,9 +118,9 @@ def _add_linked(loaded: Loaded, runbook: Runbook, paths: list[Path],
         if path in done:
             continue
         done.add(path)
-        doc, problems = load_file(path, ws.rel(path))
+        doc, problems = load_file(path, ws.rel(path), inside=inside)
         if doc is None:
-            if _names(path, ids):
+            if _names(path, ids, inside):
                 _left_out(loaded, problems)
             continue
         for base in entries(doc, []):
@@ -140,10 +154,12 @@ def _link_risks(loaded: Loaded, runbook: Runbook, scan: Scan | None) -> None:
     candidates = _indexed_candidates(ws, runbook, scan)
     if candidates is not None:
         claims, paths = candidates
-        held = _add_linked(loaded, runbook, paths, done)
+        held = _add_linked(loaded, runbook, paths, done, ws.boundary)
         if set(claims) <= set(held) and set(runbook.risks) <= {r.id for r in loaded.risks}:
             return
-    _add_linked(loaded, runbook, [p for p in ws.files("risks") if _names(p, ids)], done)
+    found = ws.walk("risks")
+    _left_out(loaded, found.problems(ws.rel))  # links out, folders that cannot be listed
+    _add_linked(loaded, runbook, [p for p in map(Path, found.files) if _names(p, ids)], done)
 
 
 class Scan(NamedTuple):
@@ -160,11 +176,31 @@ def _start_scan(ws: Workspace) -> Scan | None:
     from riskkit.files import cache
 
     index, written = cache.read_timed(ws.root, "links")
-    if not isinstance(index, dict) or not isinstance(index.get("by_runbook"), dict):
+    if not usable_index(index):
         return None
-    started = index.get("started_ns")
-    since = min(written, started) if isinstance(started, int) else written
+    since = min(written, index["started_ns"])
     return Scan(index, cache.start_changed_since(ws.root, "risks", since))
+
+
+def usable_index(index: object) -> bool:
+    """Whether ``index`` has the shape ``riskkit.load`` writes, down to every field's
+    type (anything else is a miss: the cache can only skip work)."""
+    def risk_file(value: object) -> bool:  # risks/..., as the walker names them
+        return isinstance(value, str) and value.startswith("risks/") and "\0" not in value \
+            and ".." not in value.split("/")
+
+    def mapping(value: object, kind: type) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and type(v) is kind for k, v in value.items())
+
+    return (isinstance(index, dict)
+            and set(index) == {"by_runbook", "broken", "folders", "started_ns"}
+            and isinstance(index["by_runbook"], dict)
+            and all(isinstance(k, str) and mapping(v, str) and all(map(risk_file, v.values()))
+                    for k, v in index["by_runbook"].items())
+            and isinstance(index["broken"], list) and all(map(risk_file, index["broken"]))
+            and mapping(index["folders"], int)
+            and type(index["started_ns"]) is int and index["started_ns"] >= 0)
 
 
 def _indexed_candidates(ws: Workspace, runbook: Runbook, scan: Scan | None
@@ -178,10 +214,8 @@ def _indexed_candidates(ws: Workspace, runbook: Runbook, scan: Scan | None
     if scan is None or changed is None:
         return None
     claims = scan.links["by_runbook"].get(runbook.id, {})
-    known = scan.links.get("folders")
-    if not isinstance(claims, dict) or not isinstance(known, dict):
-        return None
-    parse = {*claims.values(), *scan.links.get("broken", [])}
+    known = scan.links["folders"]
+    parse = {*claims.values(), *scan.links["broken"]}
     search: set[str] = set()
     for rel in changed:
         if walk.hidden(rel):
@@ -191,8 +225,11 @@ def _indexed_candidates(ws: Workspace, runbook: Runbook, scan: Scan | None
         elif walk.wanted(rel):
             search.add(rel)
     ids = [runbook.id, *runbook.risks]
-    paths = [ws.root / rel for rel in sorted(parse) if (ws.root / rel).exists()]
-    paths += [ws.root / rel for rel in sorted(search - parse) if _names(ws.root / rel, ids)]
+    # Named by the index or by find, not by the walker: each is read only if it still lies
+    # in the repository (a link out of it is reported, never opened).
+    paths = [ws.root / rel for rel in sorted(parse) if os.path.lexists(ws.root / rel)]
+    paths += [ws.root / rel for rel in sorted(search - parse)
+              if _names(ws.root / rel, ids, ws.boundary)]
     return claims, paths
 
 
@@ -218,7 +255,7 @@ def _moved_in(ws: Workspace, folder: str, known: dict[str, int]) -> set[str]:
         except OSError:
             is_folder, inode = False, None
         if is_folder and known.get(rel) != inode:
-            below = walk.walk(entry.path)
+            below = walk.walk(entry.path, inside=ws.boundary)
             out.update(rel + p[len(entry.path):].replace(os.sep, "/") for p in below.files)
         elif not is_folder and entry.is_symlink() and walk.is_yaml(entry.name):
             out.add(rel)
@@ -244,3 +281,35 @@ def _drills_of(loaded: Loaded, runbook: Runbook, as_of: dt.date) -> None:
         if drill is not None:
             loaded.drills.append(drill)
     loaded.drills.sort(key=lambda d: (d.date, d.file))
+
+
+def load_risks_only(ws: Workspace, risk_ids: list[str]) -> list[Any]:
+    """The risks of ``risk_ids``, in that order, without reading the whole register
+    (risk files are matched by their text first): InputError for an id no risk file
+    holds (with a did-you-mean), ProblemsFound when its file has errors."""
+    found = ws.walk("risks")
+    paths = [Path(p) for p in found.files if _names(Path(p), risk_ids)]
+    risks: dict[str, Any] = {}
+    broken: list[Problem] = []
+    for path in paths:
+        doc, problems = load_file(path, ws.rel(path))
+        if doc is None:
+            broken += [p for p in problems if p.is_error]
+            continue
+        for base in entries(doc, []):
+            risk, more = load_risk(doc, base, ws.matrix)
+            if risk is not None and risk.id in risk_ids:
+                risks.setdefault(risk.id, risk)
+            elif risk is None and _id_of(doc, base) in risk_ids:
+                broken += [p for p in more if p.is_error]
+    missing = [i for i in risk_ids if i not in risks]
+    if missing and broken:
+        raise ProblemsFound(broken)
+    if missing:
+        known: list[str] = []
+        for path in map(Path, found.files):  # only on this error path: read every id
+            doc, _ = load_file(path, ws.rel(path))
+            if doc is not None:
+                known += [i for i in (_id_of(doc, b) for b in entries(doc, [])) if i]
+        raise InputError(f"unknown risk '{missing[0]}'{did_you_mean(missing[0], known)}")
+    return [risks[i] for i in dict.fromkeys(risk_ids)]

@@ -9,15 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from riskkit.register import rules
-from riskkit.problems import InputError, Problem, ProblemsFound, did_you_mean
+from riskkit.problems import InputError, Names, Problem, ProblemsFound, did_you_mean
 from riskkit.register.risk import Risk, duplicate_ids, entries, load_risk, sort_key
 from riskkit.runbook.model import Runbook, load_runbook
 from riskkit.workspace import Workspace
-from riskkit.files.yamlload import load_file
+from riskkit.files.yamlload import Doc, load_file
+
+if TYPE_CHECKING:
+    from riskkit.alerts.rules import RuleFiles
+    from riskkit.drill.model import Measured
 
 
 @dataclass
@@ -30,11 +36,32 @@ class Loaded:
     drills: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # said on stderr, beside the result
     runbook_files: dict[str, str] = field(default_factory=dict)  # id -> file, loaded or not
+    alert_rules: RuleFiles | None = None  # the Prometheus rule files read, if any
+    incidents: int = 0  # journals checked (riskkit.incident.check)
+    as_of: dt.date | None = None  # "today" of the load: incidents are read as of it
+    only_runbook: str | None = None  # fastload: the one runbook whose incidents matter
+    _records: list[Any] | None = field(default=None, repr=False)
 
-    def measured(self, runbook_id: str) -> dict:
-        from riskkit.drill.model import measured_minutes
+    def incident_records(self) -> list[Any]:
+        """Every incident of the workspace as of ``as_of`` (``IncidentRecord``s, oldest
+        first), read once, when first asked: validate never reads them."""
+        if self._records is None:
+            if self.as_of is None or not (self.workspace.root / "incidents").is_dir():
+                self._records = []
+            else:
+                from riskkit.incident.learn import read_records
 
-        return measured_minutes(self.drills, runbook_id)
+                self._records = read_records(self.workspace, self.as_of, self.only_runbook)
+        return self._records
+
+    def measured(self, runbook_id: str) -> Measured:
+        """What drills and closed incidents measured of the runbook's steps: as a
+        mapping, the figures the ETA-vs-RTO verdicts use (``riskkit.drill.model``)."""
+        from riskkit.drill.model import measured
+        from riskkit.incident.records import samples
+
+        return measured(self.drills, runbook_id,
+                        samples(self.incident_records(), runbook_id))
 
     def risk(self, risk_id: str) -> Risk:
         for risk in self.risks:
@@ -91,7 +118,8 @@ class Loaded:
         return Loaded(self.workspace, risks, runbooks, list(self.problems),
                       {(a, b) for a, b in self.links if a in risk_ids and b in runbook_ids},
                       [d for d in self.drills if d.file not in broken], list(self.notes),
-                      dict(self.runbook_files))
+                      dict(self.runbook_files), self.alert_rules, self.incidents,
+                      self.as_of, self.only_runbook)
 
 
 
@@ -101,19 +129,24 @@ def classify(ws: Workspace, path: Path) -> str:
     workspace, by its content (a runbook has steps, a drill names its runbook)."""
     rel = ws.rel(path)
     top = rel.split("/", 1)[0]
-    if top in ("risks", "runbooks", "drills") and not os.path.isabs(rel):
-        return {"runbooks": "runbook", "drills": "drill"}.get(top, "risk")
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "risk"
+    if top in ("risks", "runbooks", "drills", "alerts") and not os.path.isabs(rel):
+        return {"runbooks": "runbook", "drills": "drill", "alerts": "alert"}.get(top, "risk")
+    from riskkit.files.reading import read_or_empty
+
+    text = read_or_empty(path).decode("utf-8", errors="replace")  # a pipe is not read
     if "\nsteps:" in "\n" + text:
         return "runbook"
+    if "\ngroups:" in "\n" + text or "\nkind: PrometheusRule" in "\n" + text:
+        return "alert"  # a Prometheus rule file
     return "drill" if "\nrunbook:" in "\n" + text else "risk"
 
 
-def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
+def load(ws: Workspace, as_of: dt.date, extra: Sequence[Path] = (),
+         alerts: Sequence[Path] = ()) -> Loaded:
     """Load and check every file of the workspace (and ``extra`` files given by the user).
+
+    Prometheus rule files are read from the workspace's alerts/ folder and from
+    ``alerts`` (``validate --alerts``), and checked against the runbooks.
 
     ``as_of`` is "today" for every check that depends on it (a drill or a review cannot
     be in the future): the core never reads the machine's clock, so the same files and
@@ -121,8 +154,12 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
     """
     from riskkit.drill.model import load_drill
 
-    loaded = Loaded(ws)
-    started = time.time_ns()  # a file changed after this may be read as it was before
+    loaded = Loaded(ws, as_of=as_of)
+    # A file changed after this may be read as it was before; on the disk's clock, which
+    # stamps the files the link index is later compared with.
+    from riskkit.files import cache
+
+    started = cache.clock_ns() if cache.enabled() else time.time_ns()
     loaded.problems += ws.warnings  # riskkit.yaml's (its errors stop everything earlier)
     walks = {"risk": ws.walk("risks"), "runbook": ws.walk("runbooks"),
              "drill": ws.walk("drills")}
@@ -138,6 +175,7 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
     # one broken file does not make every link to it "unknown" as well.
     unreadable: dict[str, set[str]] = {"risk": set(), "runbook": set()}
     runbook_problems: list[Problem] = []
+    listed: dict[str, list[str]] = {}  # alert name -> the runbooks naming it
 
     def runbooks() -> None:  # while the risk files are parsed elsewhere
         from riskkit.runbook.trial import trial
@@ -151,6 +189,8 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
             runbook, problems = load_runbook(doc, ws.roles)
             runbook_problems.extend(problems)
             ident = _id_of(doc, ())
+            for name in _alerts_of(doc):
+                listed.setdefault(name, []).append(ident or path.stem)
             if ident is not None:
                 runbook_ids.append((ident, doc, ("id",)))
                 loaded.runbook_files.setdefault(ident, doc.path)
@@ -182,10 +222,22 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
         if drill is not None:
             loaded.drills.append(drill)
     loaded.drills.sort(key=lambda d: (d.date, d.file))
+    if (ws.root / "incidents").is_dir():
+        from riskkit.incident.check import check_journals
+
+        known = {i for i, *_ in runbook_ids} | unreadable["runbook"]
+        journal_problems, loaded.incidents = check_journals(ws, known, as_of)
+        loaded.problems += journal_problems
     if (ws.root / "templates").is_dir():
         from riskkit.present.jinja import check_overrides
 
         loaded.problems += check_overrides(ws.root)
+    alert_walk = ws.walk("alerts")
+    rule_files = [*(Path(p) for p in alert_walk.files), *files.get("alert", []), *alerts]
+    loaded.problems += alert_walk.problems(ws.rel)
+    if rule_files:
+        loaded.problems += _alert_rules(loaded, rule_files, listed, {
+            i for i, *_ in runbook_ids} | unreadable["runbook"])
     loaded.problems += duplicate_ids(risk_ids, "risk", "R001")
     loaded.problems += duplicate_ids(runbook_ids, "runbook", "B008")
     _link(loaded, {i for i, *_ in risk_ids} | unreadable["risk"],
@@ -197,6 +249,27 @@ def load(ws: Workspace, as_of: dt.date, extra: list[Path] = ()) -> Loaded:
     if not extra:
         _remember_links(loaded, walks["risk"].folders, started)
     return loaded
+
+
+def _alerts_of(doc: Doc) -> list[str]:
+    """The alert names a runbook file gives, as far as it can be read."""
+    data = doc.data
+    names = data.get("alerts") if isinstance(data, dict) else None
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def _alert_rules(loaded: Loaded, paths: list[Path], listed: dict[str, list[str]],
+                 known: set[str]) -> list[Problem]:
+    """Read the rule files (each once) and check them against the runbooks."""
+    from riskkit.alerts.check import check
+    from riskkit.alerts.rules import read_rule_files
+
+    ws = loaded.workspace
+    unique = list({p.resolve(): p for p in paths}.values())
+    found = read_rule_files(unique, ws.rel)
+    loaded.alert_rules = found
+    return found.problems + check(found, loaded.runbooks, listed, known,
+                                  ws.paging_severities, ws.site_base_url)
 
 
 def _remember_links(loaded: Loaded, folders: list[str], started_ns: int) -> None:
@@ -242,6 +315,7 @@ def _risk_file(ws: Workspace, path: Path) -> tuple[list[Problem], list[tuple]]:
 
 
 def _risk_chunk(paths: list[Path]) -> list[tuple]:
+    assert _WORKSPACE is not None, "set by _risk_files before the workers fork"
     return [_risk_file(_WORKSPACE, p) for p in paths]
 
 
@@ -254,7 +328,8 @@ def jobs() -> int:
                       else (os.cpu_count() or 1)))
 
 
-def _risk_files(ws: Workspace, paths: list[Path], meanwhile=None) -> list[tuple]:
+def _risk_files(ws: Workspace, paths: list[Path],
+                meanwhile: Callable[[], object] | None = None) -> list[tuple]:
     """Load risk files, in file order; big registers are parsed on every core.
 
     Parsing is most of a cold run and each file stands alone, so worker processes
@@ -292,7 +367,7 @@ def _risk_files(ws: Workspace, paths: list[Path], meanwhile=None) -> list[tuple]
         _WORKSPACE = None
 
 
-def _id_of(doc, base):
+def _id_of(doc: Doc, base: tuple[Any, ...]) -> str | None:
     value = doc.data
     for part in base:
         value = value[part]
@@ -320,6 +395,7 @@ def _future_dates(risks: list[Risk], as_of: dt.date) -> list[Problem]:
 
 def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
     """Merge links from both sides; report those that name unknown ids."""
+    runbook_names, risk_names = Names(runbook_ids), Names(risk_ids)  # once for every link
     for risk in loaded.risks:
         for i, runbook_id in enumerate(risk.runbooks):
             if runbook_id in runbook_ids:
@@ -329,7 +405,7 @@ def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
                 loaded.problems.append(Problem(
                     risk.file, line, col, "R005",
                     f"{risk.id}: unknown runbook '{runbook_id}'"
-                    f"{did_you_mean(runbook_id, runbook_ids)}"))
+                    f"{did_you_mean(runbook_id, runbook_names)}"))
     for runbook in loaded.runbooks:
         for i, risk_id in enumerate(runbook.risks):
             if risk_id in risk_ids:
@@ -338,7 +414,7 @@ def _link(loaded: Loaded, risk_ids: set[str], runbook_ids: set[str]) -> None:
                 line, col = runbook.at("risks", i)
                 loaded.problems.append(Problem(
                     runbook.file, line, col, "B009",
-                    f"{runbook.id}: unknown risk '{risk_id}'{did_you_mean(risk_id, risk_ids)}"))
+                    f"{runbook.id}: unknown risk '{risk_id}'{did_you_mean(risk_id, risk_names)}"))
     for runbook in loaded.runbooks:
         for check in rules.rto_checks(runbook.eta_minutes, loaded.risks_of(runbook.id)):
             if not check.within:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from riskkit.files.walk import Walk, walk
@@ -15,29 +16,61 @@ from riskkit.problems import Problem
 from riskkit.workspace import Workspace, matrix_file
 
 
-def validate(ws: Workspace, extra: list[Path], as_of: dt.date) -> tuple[list[Problem], dict]:
+def validate(ws: Workspace, extra: list[Path], as_of: dt.date,
+             alerts: Sequence[Path] = ()) -> tuple[list[Problem], dict]:
     """Every problem of the workspace and the counts of what loaded, from the cache when
     nothing that could change the answer has changed since the last run."""
     from riskkit.files import cache
 
     matrix = matrix_file(ws.settings_doc.data) if ws.settings_doc else None
     own = (matrix,) if matrix else ()
-    folders = ("risks", "runbooks", "drills", "templates")
-    files = cache.stats(ws.root, folders, own) if not extra and cache.enabled() else None
+    folders = ("risks", "runbooks", "drills", "incidents", "templates", "alerts")
+    files = cache.stats(ws.root, folders, own) if not extra and not alerts \
+        and cache.enabled() else None
     key = {"as_of": as_of.isoformat()}
     if files is not None:
-        hit = cache.read(ws.root, "validate", key, files)
+        hit = from_cache(cache.read(ws.root, "validate", key, files))
         if hit is not None:
-            return [Problem(**p) for p in hit["problems"]], hit["counts"]
+            return hit
     from riskkit.load import load  # only on a miss: a hit needs none of the loaders
 
-    loaded = load(ws, as_of, extra)
+    loaded = load(ws, as_of, extra, alerts)
     counts = {"risks": len(loaded.risks), "runbooks": len(loaded.runbooks),
               "drills": len(loaded.drills)}
+    if loaded.incidents:  # said only when there are journals
+        counts["incidents"] = loaded.incidents
+    if loaded.alert_rules is not None:  # said only when rule files were read
+        counts["alerts"] = len(loaded.alert_rules.rules)
     if files is not None:
         cache.write(ws.root, "validate", key, files,
                     {"problems": [p.to_dict() for p in loaded.problems], "counts": counts})
     return loaded.problems, counts
+
+
+_PROBLEM = {"path": str, "line": int, "col": int, "code": str, "message": str,
+            "severity": str}
+
+
+def from_cache(value: object) -> tuple[list[Problem], dict[str, int]] | None:
+    """The answer a cached value holds, or None (a miss) when it is not of the shape
+    validate writes, down to every field's type: the cache can only skip work."""
+    from riskkit.codes import Severity
+
+    if not isinstance(value, dict) or set(value) != {"problems", "counts"}:
+        return None
+    found, counts = value["problems"], value["counts"]
+    if not isinstance(found, list) or not isinstance(counts, dict) or not all(
+            isinstance(k, str) and type(v) is int for k, v in counts.items()):
+        return None
+    severities = {s.value for s in Severity}
+    problems = []
+    for item in found:
+        if not isinstance(item, dict) or set(item) != set(_PROBLEM) or not all(
+                type(item[k]) is t for k, t in _PROBLEM.items()) \
+                or item["severity"] not in severities:
+            return None
+        problems.append(Problem(**item))
+    return problems, counts
 
 
 def filter_problems(problems: list[Problem], ws: Workspace, paths: list[str]) -> list[Problem]:
@@ -53,17 +86,29 @@ def filter_problems(problems: list[Problem], ws: Workspace, paths: list[str]) ->
     return [p for p in problems if inside(p.path)]
 
 
-def expand(paths: list[str]) -> Walk:
+def expand(paths: list[str], inside: str | None = None) -> Walk:
     """The YAML files named by ``paths``, in the order given: a folder is walked by the
     one walker's rules (``riskkit.files.walk``), a file is taken as named, even hidden.
-    The folders that cannot be read come with them, for the caller to report."""
+    The folders that cannot be read and the links refused come with them, for the caller
+    to report. A link under a named folder may not lead out of ``inside`` (the
+    workspace's repository) when the folder is in it, else out of the folder itself: a
+    path the user names is read, a link a change slipped into it is not followed out."""
+    from riskkit.files.reading import contained
+
     files: list[str] = []
     unreadable: list[tuple[str, str]] = []
+    refused: list[tuple[str, str, str]] = []
     for raw in paths:
         if os.path.isdir(raw):
-            found = walk(raw)
+            real = os.path.realpath(raw)
+            found = walk(raw, inside=inside if inside is not None and contained(real, inside)
+                         else real)
             files += found.files
             unreadable += found.unreadable
+            refused += found.refused
         else:
             files.append(raw)
-    return Walk([p for p in files if os.path.basename(p) != "riskkit.yaml"], unreadable)
+    # A journal (incidents/<id>/journal) is not YAML: validate checks it with the rest,
+    # and naming it only filters what is reported.
+    return Walk([p for p in files if os.path.basename(p) not in ("riskkit.yaml", "journal")],
+                unreadable, refused=refused)

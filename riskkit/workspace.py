@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from riskkit.register import matrix as matrix_mod
-from riskkit.files import schemacheck
+from riskkit.files import reading, schemacheck
 from riskkit.problems import ConfigError, Problem, did_you_mean
 from riskkit.files.walk import Walk, walk
 from riskkit.files.yamlload import Doc, load_bytes, load_file
 
 SETTINGS = "riskkit.yaml"
+PAGING_SEVERITIES = ("critical", "page")  # alerts.paging_severities when not set
 
 Reader = Callable[[str], "bytes | None"]  # a file of the workspace by relative path, or None
 
@@ -42,6 +44,9 @@ class Workspace:
     roles: dict[str, Role]
     settings_doc: Doc | None = field(default=None, repr=False)
     warnings: list[Problem] = field(default_factory=list, repr=False)  # of riskkit.yaml
+    # Severity label values of an alert that pages someone (such an alert needs a runbook).
+    paging_severities: tuple[str, ...] = PAGING_SEVERITIES
+    site_base_url: str | None = None  # where `riskkit site` is published, ending in /
 
     def rel(self, path: str | os.PathLike[str]) -> str:
         """A path as shown to users: relative to the workspace root when inside it."""
@@ -54,10 +59,16 @@ class Workspace:
         except ValueError:
             return text
 
+    @functools.cached_property
+    def boundary(self) -> str:
+        """The real folder every file riskkit reads must lie in, links followed: the git
+        repository holding the workspace, or the workspace (``riskkit.files.reading``)."""
+        return reading.boundary(self.root)
+
     def walk(self, folder: str) -> Walk:
-        """The YAML files of ``folder`` and the folders under it that cannot be read,
-        by the one walker's rules (``riskkit.files.walk``)."""
-        return walk(os.path.join(self.root, folder))
+        """The YAML files of ``folder``, the folders under it that cannot be read and the
+        links out of the repository, by the one walker's rules (``riskkit.files.walk``)."""
+        return walk(os.path.join(self.root, folder), inside=self.boundary)
 
     def files(self, folder: str) -> list[Path]:
         """The YAML files of ``folder`` (recursively), sorted so output is stable."""
@@ -82,6 +93,9 @@ def repo_path(ws: Workspace, path: str) -> str:
         if top.parent == top:
             return path
         top = top.parent
+    if os.path.isabs(path) or path.split("/", 1)[0] == "..":  # outside the workspace
+        # (ws.rel keeps such a path as given: absolute, or from the current folder)
+        return os.path.relpath(os.path.abspath(path), top).replace(os.sep, "/")
     prefix = os.path.relpath(ws.root, top)
     return path if prefix == "." else f"{prefix}/{path}".replace(os.sep, "/")
 
@@ -89,7 +103,7 @@ def repo_path(ws: Workspace, path: str) -> str:
 def open_workspace(start: str | os.PathLike[str] | None = None) -> Workspace:
     """Find and load the workspace; settings problems raise ConfigError (exit 2)."""
     root = find_root(start)
-    doc, problems = load_file(root / SETTINGS, SETTINGS)
+    doc, problems = load_file(root / SETTINGS, SETTINGS, inside=reading.boundary(root))
     if doc is None:
         raise ConfigError(f"{SETTINGS} cannot be read", problems)
     problems += schemacheck.check("settings", doc)
@@ -101,9 +115,19 @@ def open_workspace(start: str | os.PathLike[str] | None = None) -> Workspace:
 
 
 def _read_disk(root: Path) -> Reader:
+    """Files of the workspace by relative (or absolute) path; one that is not there is
+    None, one that riskkit does not read (outside the repository, not a regular file,
+    too big) raises :class:`riskkit.files.reading.Refused`."""
+    inside = reading.boundary(root)
+
     def read(rel: str) -> bytes | None:
         path = root / rel
-        return path.read_bytes() if path.is_file() else None
+        if not os.path.lexists(path):
+            return None
+        try:
+            return reading.read_bytes(path, inside=inside)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
     return read
 
 
@@ -145,8 +169,12 @@ def _build(root: Path, doc: Doc, read: Reader | None = None) -> Workspace:
     assert matrix is not None  # _matrix gives a problem whenever it gives no matrix
     roles = {rid: Role(rid, r["title"], r.get("contact", ""), r.get("pager", ""),
                        r.get("phone", "")) for rid, r in data.get("roles", {}).items()}
+    base_url = data.get("site", {}).get("base_url")
     return Workspace(root, data.get("name", root.name), matrix, appetite, review_days,
-                     drill_days, roles, doc)
+                     drill_days, roles, doc,
+                     paging_severities=tuple(data.get("alerts", {}).get(
+                         "paging_severities", PAGING_SEVERITIES)),
+                     site_base_url=base_url.rstrip("/") + "/" if base_url else None)
 
 
 def matrix_file(settings: object) -> str | None:
@@ -167,7 +195,14 @@ def _matrix(doc: Doc, read: Reader) -> tuple[matrix_mod.Matrix | None, list[Prob
     if spec in matrix_mod.PRESETS:
         return matrix_mod.preset(spec), []
     if matrix_file(doc.data):
-        raw = read(spec)
+        try:
+            raw = read(spec)
+        except reading.Refused as refused:
+            return None, [doc.problem(("matrix",), refused.code,
+                                      f"matrix file '{spec}' {refused.reason}")]
+        except OSError as exc:
+            return None, [doc.problem(("matrix",), "M001",
+                                      f"matrix file '{spec}' cannot be read: {exc.strerror}")]
         if raw is None:
             return None, [doc.problem(("matrix",), "M001", f"matrix file '{spec}' not found")]
         mdoc, problems = load_bytes(raw, spec)

@@ -153,6 +153,21 @@ class Browser:
         png.write_bytes(base64.b64decode(data))
         return png
 
+    def evaluate(self, url: str, expression: str, size: tuple[int, int] = (1400, 1000)):
+        """The value of a JavaScript ``expression`` in the loaded page (JSON-able)."""
+        target, session = self._open(url, size)
+        answer = self.send("Runtime.evaluate", session, expression=expression,
+                           returnByValue=True)
+        self._close(target)
+        assert "exceptionDetails" not in answer, answer["exceptionDetails"]
+        return answer["result"].get("value")
+
+    def page(self, url: str, size: tuple[int, int] = (1200, 900)) -> "Page":
+        """A tab with ``url`` loaded, to read and drive with JavaScript (close it after)."""
+        target, session = self._open(url, size)
+        self.send("Runtime.enable", session)
+        return Page(self, target, session)
+
     def close(self) -> None:
         try:
             self.send("Browser.close")
@@ -165,6 +180,34 @@ class Browser:
             self.process.wait()
         os.close(self._to)
         os.close(self._from)
+
+
+class Page:
+    """One open tab: run JavaScript in it, type into the focused field, as a person would."""
+
+    def __init__(self, browser: Browser, target: str, session: str):
+        self.browser, self.target, self.session = browser, target, session
+
+    def js(self, expression: str):
+        """The value of ``expression`` in the page (JSON-like); a thrown error fails."""
+        answer = self.browser.send("Runtime.evaluate", self.session, expression=expression,
+                                   returnByValue=True, awaitPromise=True)
+        assert "exceptionDetails" not in answer, answer["exceptionDetails"]
+        return answer["result"].get("value")
+
+    def type(self, text: str) -> None:
+        """Type ``text`` into the focused field (one input event, as an IME would)."""
+        self.browser.send("Input.insertText", self.session, text=text)
+
+    def navigate(self, url: str) -> None:
+        """Open ``url`` in this tab; a file that is not there fails."""
+        navigated = self.browser.send("Page.navigate", self.session, url=url)
+        assert "errorText" not in navigated, f"chromium could not open {url}: {navigated}"
+        if navigated.get("loaderId"):  # a new document (not a jump within the page)
+            self.browser._wait_for("Page.loadEventFired", self.session)
+
+    def close(self) -> None:
+        self.browser._close(self.target)
 
 
 def print_pdf(browser: Browser, html: Path, pdf: Path | None = None) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import sys
@@ -32,6 +33,7 @@ roles:
 
 
 CLOCK = dt.date(2031, 6, 1)  # years past any date in the tests' files
+NOW = dt.datetime(2031, 6, 1, 12, 0, tzinfo=dt.timezone.utc)  # the time of day, for --at
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +42,17 @@ def _far_clock(monkeypatch):
     test that forgets --as-of fails today, not on some later day. (The suite also passes
     under a faked system clock; see the Makefile's test-clock target.)"""
     monkeypatch.setattr("riskkit.cli.common.clock", lambda: CLOCK)
+    monkeypatch.setattr("riskkit.cli.common.now", lambda: NOW)
+
+
+@contextlib.contextmanager
+def pinned_clock():
+    """The tests' clock (above) for a module-scoped fixture, which runs before the
+    autouse pin of each test does."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("riskkit.cli.common.clock", lambda: CLOCK)
+        patch.setattr("riskkit.cli.common.now", lambda: NOW)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -72,9 +72,11 @@ def test_only_the_cli_imports_click():
 
 
 def test_domains_do_not_import_the_cli_or_the_presentation_layer_from_below():
-    """Data flows one way: files -> register/runbook/drill -> review -> present -> cli."""
+    """Data flows one way: files -> register/runbook/drill -> incident -> alerts ->
+    review -> retro -> exchange -> present -> cli."""
     order = ["riskkit.files", "riskkit.register", "riskkit.runbook", "riskkit.drill",
-             "riskkit.review", "riskkit.present", "riskkit.cli"]
+             "riskkit.incident", "riskkit.alerts", "riskkit.review", "riskkit.retro",
+             "riskkit.exchange", "riskkit.present", "riskkit.cli"]
     rank = {pkg: i for i, pkg in enumerate(order)}
 
     def layer(module: str) -> int | None:
@@ -99,3 +101,14 @@ def test_the_checker_sees_a_cycle(tmp_path, monkeypatch):
     (pkg / "a" / "y.py").write_text("def f():\n    from . import x\n")
     monkeypatch.setattr(__import__(__name__), "PACKAGE", pkg)
     assert [sorted(c) for c in nx.simple_cycles(graph())] == [["riskkit.a.x", "riskkit.a.y"]]
+
+
+def test_every_package_ships_in_the_wheel():
+    """A package missing from pyproject's list works in an editable install and is gone
+    from a real one (the pre-commit hook installs riskkit for real)."""
+    import tomllib
+
+    listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+                 ["tool"]["setuptools"]["packages"])
+    found = {module_name(p.parent) for p in PACKAGE.rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)

@@ -45,7 +45,11 @@ FILES = {
         "steps:\n"
         "  - {id: declare, title: 'Declare in {{ region }}', role: ic, minutes: 5}\n"
         "  - {id: fix, title: Fix it, role: sre, needs: [declare], minutes: 10,"
-        " verify: It works}\n"),
+        " verify: It works, approval: ic}\n"),
+    # spreadsheets for riskkit import
+    "sheets/new.csv": "id,title,owner,status,likelihood,impact\nRSK-2,New,o,open,1,2\n",
+    "sheets/bad.csv": "id,title,owner,status,likelihood,impact\nRSK-1,Again,o,open,9,2\n",
+    "sheets/bad-map.yaml": "columns: {titel: Title}\n",
 }
 
 # A command line that works, per command: {parameter name: its tokens}. "{tmp}" is a
@@ -57,6 +61,8 @@ BASE: dict[str, dict[str, list[str]]] = {
     "drill record": {"runbook_id": ["rb-a"], "date_": ["--date", "2026-11-20"],
                      "kind": ["--kind", "tabletop"], "outcome": ["--outcome", "pass"]},
     "explain": {"code": ["R002"]},
+    "export": {"sqlite_file": ["--sqlite", "{tmp}/register.db"]},
+    "import": {"file": ["sheets/new.csv"], "dry_run": ["--dry-run"]},
     "history": {"risk_id": ["RSK-1"]},
     "init": {"directory": ["{tmp}/new"]},
     "matrix": {},
@@ -65,10 +71,49 @@ BASE: dict[str, dict[str, list[str]]] = {
     "risks": {},
     "runbook graph": {"runbook_id": ["rb-a"]},
     "runbook list": {},
-    "runbook render": {"runbook_id": ["rb-a"]},
+    "runbook find": {"text": ["Fail"]},
+    "runbook render": {"runbook_ids": ["rb-a"]},
+    "site": {"folder": ["-o", "{tmp}/site"]},
     "runbook show": {"runbook_id": ["rb-a"]},
     "schema": {"name": ["risk"]},
     "validate": {},
+    # each incident command works on an incident of its own (see INCIDENTS)
+    "incident start": {"runbook_id": ["rb-a"], "wanted": ["--id", "started"]},
+    "incident now": {"incident_id": ["-i", "x-now"]},
+    "incident log": {"incident_id": ["-i", "x-log"]},
+    "incident list": {},
+    "incident begin": {"step": ["declare"], "incident_id": ["-i", "x-begin"]},
+    "incident done": {"step": ["declare"], "incident_id": ["-i", "x-done"]},
+    "incident skip": {"step": ["declare"], "reason": ["--reason", "Not needed"],
+                      "incident_id": ["-i", "x-skip"]},
+    "incident reopen": {"step": ["declare"], "reason": ["--reason", "Redo it"],
+                        "incident_id": ["-i", "x-reopen"]},
+    "incident approve": {"step": ["fix"], "by": ["--by", "dana"],
+                         "incident_id": ["-i", "x-approve"]},
+    "incident assign": {"role": ["sre"], "name": ["kim"], "incident_id": ["-i", "x-assign"]},
+    "incident note": {"text": ["Hello"], "incident_id": ["-i", "x-note"]},
+    "incident status-update": {"text": ["All", "well"], "incident_id": ["-i", "x-update"]},
+    "incident handover": {"to": ["--to", "sam"], "incident_id": ["-i", "x-handover"]},
+    "incident close": {"incident_id": ["-i", "x-close"]},
+    "incident action": {"title": ["Fix", "it"], "owner": ["--owner", "team-x"],
+                        "due": ["--due", "2026-12-31"], "incident_id": ["-i", "x-action"]},
+    # "{action}" is the id of the action item of x-done-action (random: read in the test)
+    "incident action-done": {"action_id": ["{action}"]},
+    "postmortem": {"incident_id": ["x-now"]},
+    "retro": {},
+}
+
+for _command, _base in BASE.items():  # events dated by the register's story, not 2031
+    if _command.startswith("incident ") and _command not in ("incident list", "incident log"):
+        _base.setdefault("at", ["--at", "2026-11-26T10:30:00Z"])
+
+# The incidents the rows above work on: id -> events recorded after its start.
+INCIDENTS = {
+    "x-now": [], "x-log": [], "x-begin": [], "x-done": [], "x-skip": [],
+    "x-reopen": [["done", "declare"]], "x-approve": [["assign", "ic", "dana"]],
+    "x-assign": [], "x-note": [], "x-update": [], "x-handover": [], "x-close": [],
+    "x-action": [["close"]],  # an action item on a closed incident
+    "x-done-action": [["action", "Fix", "--owner", "o", "--due", "2026-12-31"]],
 }
 
 # Wrong values for parameters whose type says nothing: {(command, parameter): [values]}.
@@ -90,20 +135,66 @@ BAD: dict[tuple[str, str], list] = {
     ("explain", "code"): ["R02", "X999", ""],
     ("drill record", "finding"): ["Lag|team-data|2027-02-30", "a|b|2027-01-31|d", ""],
     ("history", "risk_id"): ["RSK-9"],
+    ("import", "file"): ["sheets/bad.csv"],  # a rating off the matrix, an id taken
+    ("import", "sheet"): ["Risks"],  # a CSV file has no sheets
+    ("import", "map_file"): ["sheets/bad-map.yaml"],
     ("review", "kinds"): ["drill-late"],
     ("risks", "level"): ["severe"],
     ("runbook graph", "runbook_id"): ["rb-b"],
     ("runbook graph", "scenario"): ["host-lots"],
-    ("runbook render", "runbook_id"): ["rb-b"],
+    ("runbook find", "text"): ["no-such-words"],
+    ("runbook find", "alert"): [("NoSuchAlert", ["text"])],
+    ("runbook render", "runbook_ids"): ["rb-b", ["rb-a", "rb-b", "--blank"]],
+    ("site", "base_url"): ["runbooks.example.com", "ftp://runbooks.example.com/"],
     ("runbook render", "variables"): ["region", "regoin=eu-west-1", "region=mars"],
     ("runbook render", "scenario"): ["host-lots"],
     ("runbook show", "runbook_id"): ["rb-b"],
     ("runbook show", "scenario"): ["host-lots"],
     ("validate", "paths"): ["{tmp}/missing.yaml"],
+    ("incident start", "runbook_id"): ["rb-b"],
+    ("incident start", "variables"): ["region", "regoin=eu-west-1", "region=mars"],
+    ("incident start", "scenario"): ["host-lots"],
+    ("incident start", "wanted"): ["../x", "x-now"],
+    ("incident now", "at"): ["2026-11-26T09:00:00Z"],  # before the start
+    ("incident begin", "step"): ["nope", "fix"],  # unknown; blocked
+    ("incident done", "step"): ["nope", "fix"],
+    ("incident skip", "step"): ["nope"],
+    ("incident skip", "reason"): [" "],
+    ("incident reopen", "step"): ["fix"],  # never begun
+    ("incident reopen", "reason"): [" "],
+    ("incident approve", "step"): ["declare"],  # needs no approval
+    ("incident approve", "by"): ["sam"],  # dana holds ic
+    ("incident assign", "role"): ["sra"],
+    ("incident assign", "name"): [" "],
+    ("incident note", "text"): [" "],
+    ("incident status-update", "text"): [" "],
+    ("incident handover", "to"): [" "],
+    ("incident start", "risk_ids"): ["RSK-9", "RSK-2"],  # unknown; not rb-a's
+    ("incident action", "title"): [" "],
+    ("incident action", "owner"): [" "],
+    ("incident action", "due"): ["2026-12-32", "soon"],
+    ("incident action-done", "action_id"): ["abc", "ffffff"],  # too short; none such
+    ("postmortem", "incident_id"): ["x-nwo"],
+    ("retro", "quarter"): ["2027Q5", "2027Q1"],  # not a quarter; not begun on AS_OF
 }
+for _command in BASE:
+    if _command.startswith("incident ") and _command != "incident list":
+        if _command != "incident log":
+            BAD[(_command, "at")] = ["25:00", "2026-11-26T10:00",
+                                     *BAD.get((_command, "at"), [])]
+        if _command != "incident start":
+            BAD[(_command, "incident_id")] = ["x-nwo"]
 
 # Parameters any value of which is right: free text, or filters that may match nothing.
-FREE = {("drill record", "commit"), ("init", "name"), ("risks", "owner"), ("risks", "tag")}
+FREE = {("drill record", "commit"), ("init", "name"), ("risks", "owner"), ("risks", "tag"),
+        ("review", "owners"), ("review", "mail_domain"), ("review", "mail_from")}
+FREE |= {(command, "by") for command in BASE if command.startswith("incident ")
+         and command not in ("incident approve", "incident now", "incident log",
+                             "incident list")}  # anyone may record
+FREE |= {("incident begin", "reason"), ("incident done", "reason"), ("incident done", "note"),
+         ("incident handover", "note"), ("incident close", "note"),
+         ("incident start", "title"), ("incident start", "severity"),
+         ("incident action-done", "note")}
 
 # Rows the tree does not give: (arguments, exit status).
 EXPLICIT = [
@@ -112,6 +203,13 @@ EXPLICIT = [
     (["diff", "HEAD", "HEAD", "HEAD"], 2),  # at most two revisions
     (["drill", "checklist", "rb-a", "--quarter", "2027Q1", "--as-of", AS_OF], 2),  # both
     (["drill", "checklist", "--as-of", AS_OF], 2),  # neither ids nor --quarter
+    (["runbook", "find", "--as-of", AS_OF], 2),  # neither words nor --alert
+    (["runbook", "find", "Fail", "--alert", "X", "--as-of", AS_OF], 2),  # both
+    (["runbook", "render", "--as-of", AS_OF], 2),  # no runbook
+    (["runbook", "render", "--all", "--as-of", AS_OF], 2),  # several need --blank
+    (["runbook", "render", "rb-a", "--all", "--blank", "--as-of", AS_OF], 2),  # both
+    (["runbook", "render", "rb-a", "--blank", "--var", "region=eu-west-1", "--as-of", AS_OF],
+     2),  # a blank binder takes no values
     # -C names where the workspace is: a folder that is not there is like a folder
     # without riskkit.yaml, a usage error (2), before any command runs.
     (["-C", "{tmp}/no-such-folder", "risks"], 2),
@@ -219,6 +317,19 @@ def repo(tmp_path_factory) -> Path:
            "GIT_COMMITTER_NAME": "Dana", "GIT_COMMITTER_EMAIL": "dana@example.com",
            "GIT_AUTHOR_DATE": "2026-11-01T12:00:00+00:00",
            "GIT_COMMITTER_DATE": "2026-11-01T12:00:00+00:00"}
+    from conftest import invoke, pinned_clock
+
+    with pinned_clock():
+        for incident_id, events in INCIDENTS.items():
+            started = invoke("-C", root, "incident", "start", "rb-a", "--id", incident_id,
+                             "--at", "2026-11-26T10:00:00Z", "--by", "dana",
+                             env={"RISKKIT_NO_CACHE": "1"})
+            assert started.exit_code == 0, started.output
+            for event in events:
+                done = invoke("-C", root, "incident", *event, "-i", incident_id, "--at",
+                              "2026-11-26T10:05:00Z", "--by", "dana",
+                              env={"RISKKIT_NO_CACHE": "1"})
+                assert done.exit_code == 0, done.output
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "register"]):
         subprocess.run(["git", "-C", str(root), "-c", "commit.gpgsign=false", *args],
                        check=True, capture_output=True, env=env)
@@ -231,7 +342,8 @@ def test_exit_status(run, repo, tmp_path, monkeypatch, args, expected):
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     (tmp_path / "a-file").write_text("not a folder\n")
-    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    args = [a.replace("{tmp}", str(tmp_path)).replace("{action}", action_id(repo))
+            for a in args]
     if args[0] != "-C":
         args = ["-C", str(repo)] + args
     result = run(*args)
@@ -239,6 +351,14 @@ def test_exit_status(run, repo, tmp_path, monkeypatch, args, expected):
     if expected:
         assert result.stderr, "a failure says why on stderr"
         assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+def action_id(root: Path) -> str:
+    """The id of the action item the fixture added to incident x-done-action."""
+    import json
+
+    lines = (root / "incidents" / "x-done-action" / "journal").read_text().splitlines()
+    return next(e["event"] for e in map(json.loads, lines) if e["kind"] == "action")
 
 
 def test_every_value_on_the_command_line_has_a_wrong_value_row():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import REPO
+from conftest import REPO, invoke, pinned_clock
 
 from riskkit.cli import cli
 from riskkit.cli.common import FormatOption
@@ -32,10 +32,16 @@ ARGS = {
     "runbook list": [*AS_OF],
     "runbook show": ["db-failover", *AS_OF],
     "runbook graph": ["db-failover", *AS_OF],
+    "runbook find": ["PostgresPrimaryDown", *AS_OF],
     "runbook render": ["db-failover", "--var", "region=eu-west-1", "--var", "primary=pg-0",
                        *AS_OF],
     "drill plan": ["--quarter", "2027Q1", *AS_OF],
     "drill checklist": ["db-failover", *AS_OF],
+    "incident now": ["-i", "demo", "--at", "2026-11-26T10:30:00Z"],
+    "incident log": ["-i", "demo"],
+    "incident list": [],
+    "postmortem": ["demo", *AS_OF],
+    "retro": ["--quarter", "2026Q4", *AS_OF],
     "diff": ["HEAD"],
     "history": ["RSK-001"],
     "explain": [],
@@ -148,6 +154,11 @@ def demo(tmp_path_factory) -> Path:
     for name in ("risks", "runbooks", "drills"):
         shutil.copytree(REPO / name, root / name)
     shutil.copyfile(REPO / "riskkit.yaml", root / "riskkit.yaml")
+    with pinned_clock():
+        started = invoke("-C", root, "incident", "start", "db-failover", "--var",
+                         "region=eu-west-1", "--id", "demo", "--at", "2026-11-26T10:00:00Z",
+                         "--by", "dana", env={"RISKKIT_NO_CACHE": "1"})
+    assert started.exit_code == 0, started.output
     (root / "extra").mkdir()
     (root / "extra" / "broken.yaml").write_text(
         "id: RSK-900\ntitle: t\nowner: o\nstatus: open\nlikelihood: 9\nimpact: 2\n")

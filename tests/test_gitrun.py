@@ -102,7 +102,10 @@ def test_a_timeout_is_a_config_error(tmp_path, monkeypatch):
 
 
 def test_a_batch_read_that_hangs_is_a_config_error(tmp_path, monkeypatch):
-    fake_git(tmp_path, monkeypatch, f"exec {SLEEP} 30")
+    # A git that takes the request and never answers (it reads, not sleeps: a faked
+    # clock may cut a sleep short, and a git that exits is another error).
+    # fd 3 keeps the answer pipe open while nothing is written to it.
+    fake_git(tmp_path, monkeypatch, f"exec {shutil.which('cat')} 3>&1 1>&2")
     batch = git.Batch(tmp_path, timeout=0.3)
     try:
         with pytest.raises(ConfigError, match="cat-file: no answer within 0.3 seconds"):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from riskkit.problems import CONTROL
+
 from conftest import EXAMPLES, SETTINGS
 
 HOSTILE = EXAMPLES / "hostile"
@@ -28,6 +30,7 @@ EXPECTED = {
     "a-folder.yaml": ("Y009", "folder"),
     "date-time.yaml": ("S103", "date"),
     "deep-nesting.yaml": ("Y001", "nesting depth"),  # the parser's own bound
+    "dev-zero.yaml": ("Y012", "leads outside"),  # a link to a device, out of the workspace
     "huge-integer.yaml": ("Y008", "is not a valid integer"),
     "list-document.yaml": ("S102", "expected a mapping"),
     "many-documents.yaml": ("Y001", "one YAML document"),
@@ -39,6 +42,7 @@ EXPECTED = {
     "python-object.yaml": ("Y005", "tag"),
     "scalar-document.yaml": ("S102", "expected a mapping"),
     "tabs.yaml": ("Y001", "syntax"),
+    "terminal-escapes.yaml": ("S100", "unknown field '\\u001b]0;key\\u0007\\u001b[2J'"),
 }
 
 
@@ -72,6 +76,8 @@ def test_hostile_file_is_a_clear_problem(tmp_path, name):
     done = riskkit(workspace(tmp_path, name), "validate")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    # Nothing of a file reaches the terminal raw: no escape sequence, no control character.
+    assert not CONTROL.search(done.stdout) and not CONTROL.search(done.stderr)
     first = done.stdout.splitlines()[0]
     code, word = EXPECTED[name]
     assert first.startswith(f"risks/{name}:"), first

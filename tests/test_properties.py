@@ -135,3 +135,62 @@ def test_the_unmutated_documents_are_valid(tmp_path):
     # The properties above start from documents riskkit accepts.
     assert compile_schema(schemacheck.item_schema("risk"))(VALID_RISK)
     assert compile_schema(schemacheck.item_schema("runbook"))(VALID_RUNBOOK)
+
+
+# --- output that lands in other tools (a terminal, a script, a pull-request comment) ---------
+
+any_text = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=any_text)
+def test_visible_text_holds_no_control_character(text):
+    from riskkit.problems import CONTROL, visible
+
+    shown = visible(text)
+    assert not CONTROL.search(shown)
+    assert visible(shown) == shown  # showing twice changes nothing more
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.recursive(st.one_of(st.none(), st.integers(), any_text),
+                         lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                 st.dictionaries(any_text, inner, max_size=3)),
+                         max_leaves=10))
+def test_json_output_made_visible_is_the_same_data(data):
+    """What ``emit`` does to JSON keeps it JSON of the same data: C1 controls, DEL and lone
+    surrogates become their JSON escapes."""
+    from riskkit.present.formats import to_json
+    from riskkit.problems import visible
+
+    assert json.loads(visible(to_json(data))) == data
+
+
+# Markup a title may hold, mixed with any other printable text.
+MARKUP = ["![", "](", "<img src=x>", "https://", "www.", "@", "&#64;", "&amp;", "`", "**", "_",
+          "~~", "|", "\\", "# ", "> ", "- ", "1. ", "[^1]", "$", ":/", "<", ">", " ", "  "]
+inline_text = st.lists(st.one_of(st.sampled_from(MARKUP), st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=6)),
+    max_size=10).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=inline_text)
+def test_markdown_text_renders_as_the_text_it_is(text):
+    """Any title, escaped by ``md_text`` inside a list item, renders on GitHub (its own
+    library) as that title: one item, no markup made, no mention."""
+    import html
+    import re
+
+    cmarkgfm = pytest.importorskip("cmarkgfm")
+    from cmarkgfm.cmark import Options
+
+    from riskkit.present.formats import md_text
+
+    page = cmarkgfm.github_flavored_markdown_to_html(f"- x {md_text(text)} y\n",
+                                                     options=Options.CMARK_OPT_UNSAFE)
+    tags = set(re.findall(r"</?([a-z0-9]+)", page))
+    assert tags <= {"ul", "li"}, page  # no link either: a bare URL is shown, not linked
+    shown = html.unescape(re.sub(r"<[^>]+>", "", page)).replace("\u200b", "")
+    assert shown.strip() == f"x {text} y".replace("\x00", "\ufffd"), page
+    assert not re.search(r"@(?!\u200b)", html.unescape(page))

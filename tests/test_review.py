@@ -16,7 +16,8 @@ AS_OF = ("--as-of", "2026-11-26")
 
 KINDS = ["review-overdue", "acceptance-expired", "acceptance-expiring", "no-treatment",
          "no-runbook", "treatment-overdue", "drill-never", "drill-overdue", "finding-overdue",
-         "eta-above-rto", "drilled-above-rto", "runbook-unlinked"]
+         "eta-above-rto", "drilled-above-rto", "runbook-unlinked", "action-overdue",
+         "incident-above-rto", "likelihood-understated", "incident-no-runbook"]
 
 
 def runbook(rid: str, owner: str, risks: str = "") -> str:
@@ -26,6 +27,30 @@ def runbook(rid: str, owner: str, risks: str = "") -> str:
             "steps:\n"
             "  - {id: declare, title: Declare, role: ic, minutes: 5}\n"
             "  - {id: fix, title: Fix it, role: sre, needs: [declare], minutes: 10}\n")
+
+
+def journal(runbook_id: str | None, risks: list[tuple[str, int | None]],
+            events: list[tuple]) -> str:
+    """An incident journal: a start at ``events[0]``'s time pinning ``runbook_id``'s source
+    (or no runbook) and ``risks`` (id, RTO), then ``(at, id, kind, data)`` lines."""
+    import hashlib
+
+    at, event_id = events[0][:2]
+    roles = {"ic": {"title": "Incident commander"}, "sre": {"title": "SRE on-call"}}
+    pinned = [{"id": r, "title": r, "rto_minutes": rto} for r, rto in risks]
+    if runbook_id is None:
+        start = {"runbook": None, "title": "Something no runbook answers", "risks": pinned,
+                 "roles": roles}
+    else:
+        source = runbook(runbook_id, "team-never")
+        start = {"runbook": runbook_id, "file": f"runbooks/{runbook_id}.yaml",
+                 "sha256": hashlib.sha256(source.encode()).hexdigest(), "commit": None,
+                 "uncommitted": True, "scenario": None, "inputs": {}, "risks": pinned,
+                 "roles": roles, "source": source}
+    lines = [{"at": at, "event": event_id, "by": "dana", "kind": "start", **start}]
+    lines += [{"at": at, "event": ident, "by": "dana", "kind": kind, **data}
+              for at, ident, kind, data in events[1:]]
+    return "".join(json.dumps(line) + "\n" for line in lines)
 
 
 # One workspace with exactly one finding of every kind. The comments give the line of the
@@ -198,15 +223,56 @@ ATTENTION = {
         kind: game-day
         outcome: pass
         """,
+    "risks/RSK-OFT.yaml": """\
+        id: RSK-OFT
+        title: Low risk rated unlikely that an incident without a runbook met
+        owner: team-oft
+        status: open
+        likelihood: 2
+        impact: 2
+        review: {last: 2026-11-01, by: dana}
+        """,  # incident-no-runbook at 1:5, likelihood-understated at 5:13
+    # Three action items: one past due (action-overdue at line 5), one done, one not due.
+    "incidents/INC-ACT/journal": journal("rb-never", [("RSK-REV", None)], [
+        ("2026-11-01T10:00:00Z", "a000000000000001"),
+        ("2026-11-01T10:05:00Z", "a000000000000002", "done", {"step": "declare"}),
+        ("2026-11-01T10:15:00Z", "a000000000000003", "done", {"step": "fix"}),
+        ("2026-11-01T10:20:00Z", "a000000000000004", "close", {"outcome": "resolved"}),
+        ("2026-11-02T09:00:00Z", "b100000000000001", "action",
+         {"title": "Page the right team", "owner": "team-act", "due": "2026-11-20"}),
+        ("2026-11-02T09:01:00Z", "b200000000000001", "action",
+         {"title": "Fix the dashboard", "owner": "team-act", "due": "2026-11-10"}),
+        ("2026-11-02T09:02:00Z", "b300000000000001", "action",
+         {"title": "Rehearse it", "owner": "team-act", "due": "2026-12-31"}),
+        ("2026-11-09T09:00:00Z", "b400000000000001", "action-done",
+         {"action": "b200000000000001"}),
+    ]),
+    # 25 minutes to mitigate against RSK-RTO's 10, and no action item: incident-above-rto.
+    "incidents/INC-SLOW/journal": journal("rb-never", [("RSK-RTO", 10)], [
+        ("2026-11-02T10:00:00Z", "c000000000000001"),
+        ("2026-11-02T10:05:00Z", "c000000000000002", "done", {"step": "declare"}),
+        ("2026-11-02T10:25:00Z", "c000000000000003", "done", {"step": "fix"}),
+        ("2026-11-02T10:30:00Z", "c000000000000004", "close", {"outcome": "resolved"}),
+    ]),
+    # No runbook: RSK-OFT (unlikely, at most once in 3 years) occurred once this year.
+    "incidents/INC-NORB/journal": journal(None, [("RSK-OFT", None)], [
+        ("2026-10-01T08:00:00Z", "d000000000000001"),
+        ("2026-10-01T08:05:00Z", "d000000000000002", "note", {"text": "Found it"}),
+        ("2026-10-01T09:00:00Z", "d000000000000003", "close", {"outcome": "resolved"}),
+    ]),
 }
 
 # (path, line, col, kind, subject, owner), in the order review sorts them.
 EXPECTED = [
     ("drills/2026-10-01-rb-ok.yaml", 8, 10, "finding-overdue", "rb-ok", "team-fix"),
+    ("incidents/INC-ACT/journal", 5, 1, "action-overdue", "INC-ACT", "team-act"),
+    ("incidents/INC-SLOW/journal", 1, 1, "incident-above-rto", "INC-SLOW", "team-rto"),
     ("risks/RSK-EXP.yaml", 9, 10, "acceptance-expired", "RSK-EXP", "team-exp"),
     ("risks/RSK-LATE.yaml", 9, 8, "treatment-overdue", "RSK-LATE", "team-late"),
     ("risks/RSK-NEW.yaml", 1, 5, "review-overdue", "RSK-NEW", "team-new"),
     ("risks/RSK-NOTR.yaml", 1, 1, "no-treatment", "RSK-NOTR", "team-notr"),
+    ("risks/RSK-OFT.yaml", 1, 5, "incident-no-runbook", "RSK-OFT", "team-oft"),
+    ("risks/RSK-OFT.yaml", 5, 13, "likelihood-understated", "RSK-OFT", "team-oft"),
     ("risks/RSK-REV.yaml", 8, 16, "review-overdue", "RSK-REV", "team-rev"),
     ("risks/RSK-SOON.yaml", 9, 10, "acceptance-expiring", "RSK-SOON", "team-soon"),
     ("risks/list.yaml", 2, 5, "no-runbook", "RSK-NORB", "team-norb"),
@@ -231,6 +297,11 @@ MESSAGES = {
     "runbook-unlinked": ["rb-orphan", "no risk"],
     "drill-overdue": ["rb-stale", "2026-05-29", "1 days past its 180-day interval",
                       "high RSK-DRL"],
+    "action-overdue": ["b10000", "INC-ACT", "was due 2026-11-20", "Page the right team"],
+    "incident-above-rto": ["INC-SLOW", "25 min", "RSK-RTO", "10 min", "action item"],
+    "likelihood-understated": ["RSK-OFT", "unlikely", "once in 3 years", "once",
+                               "INC-NORB (2026-10-01)"],
+    "incident-no-runbook": ["RSK-OFT", "no runbook", "INC-NORB (2026-10-01)"],
 }
 
 

@@ -317,12 +317,12 @@ def test_a_rating_off_the_matrix_is_reported_beside_schema_problems(run, make_ws
 
 
 def test_linked_folders_and_upper_case_suffixes_are_read(run, make_ws, tmp_path):
-    shared = tmp_path / "shared"
+    root = make_ws({"risks/r.yaml": "id: R1\ntitle: t\nowner: o\nstatus: open\n"
+                                    "likelihood: 1\nimpact: 2\n"})
+    shared = root / "library"  # a linked folder of the workspace (outside, it is refused)
     shared.mkdir()
     (shared / "R2.YAML").write_text("id: R2\ntitle: t\nowner: o\nstatus: open\n"
                                     "likelihood: 9\nimpact: 2\n")
-    root = make_ws({"risks/r.yaml": "id: R1\ntitle: t\nowner: o\nstatus: open\n"
-                                    "likelihood: 1\nimpact: 2\n"})
     os.symlink(shared, root / "risks" / "shared")
     os.symlink(root / "risks", root / "risks" / "loop")  # must not loop
     result = run("-C", root, "validate")

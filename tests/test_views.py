@@ -24,8 +24,9 @@ PLAN_KEYS = ["id", "title", "summary", "severity", "owner", "file", "scenario", 
              "eta_minutes", "mitigated_by", "finish_path", "finish_minutes",
              "drilled_critical_path", "drilled_eta_minutes", "entry", "exit",
              "unestimated", "roles", "role_load", "risks", "rto_minutes", "within_rto",
-             "drilled_within_rto", "steps", "missing"]
-STEP_KEYS = ["id", "title", "role", "needs", "minutes", "measured_minutes", "do", "run",
+             "drilled_within_rto", "measured_in", "steps", "missing", "alerts"]
+STEP_KEYS = ["id", "title", "role", "needs", "minutes", "measured_minutes", "incident_minutes",
+             "do", "run",
              "verify", "rollback", "when", "approval", "irreversible", "mitigates", "stage", "critical",
              "line"]
 ROLE_KEYS = ["id", "title", "contact", "pager", "phone", "steps", "minutes", "approves"]
@@ -119,7 +120,7 @@ def _contexts(demo, monkeypatch):
                                            measured))
 
 
-def test_every_built_in_template_renders_over_every_demo_runbook(demo, monkeypatch):
+def test_every_built_in_template_renders_over_every_demo_runbook(demo, monkeypatch, tmp_path):
     from jinja2 import StrictUndefined
 
     from riskkit.present.jinja import environment
@@ -144,8 +145,102 @@ def test_every_built_in_template_renders_over_every_demo_runbook(demo, monkeypat
     for fmt in ("md", "html"):
         render(f"checklist.{fmt}.j2", {"checklists": checklists, "org": ws.name, "paper": "a4"})
     render("report.html.j2", report_context(loaded, AS_OF))
+    from riskkit.present.rollup import rollup_context
+
+    render("rollup.html.j2", rollup_context([("a", loaded), ("b", loaded)], AS_OF))
+    from riskkit.present.binder import binder_context
+    from riskkit.present.site import site_files
+
+    render("binder.html.j2", {**binder_context(loaded, loaded.runbooks, None, AS_OF),
+                              "paper": "a4"})
+    # the site's pages render through the same strict environment (render_template)
+    pages = site_files(loaded, AS_OF, "https://runbooks.example.com/")
+    assert len([p for p in pages if p.endswith(".html")]) == len(loaded.runbooks) + 1
+    rendered.update({"site_index.html.j2", "site_runbook.html.j2"})
+    # the incident status board, over an incident of every demo runbook and scenario
+    for board in _boards(demo):
+        render("board.html.j2", board)
+    # the postmortem draft, over an incident of every demo runbook and scenario
+    for pm in _postmortems(demo, tmp_path):
+        for fmt in ("md", "html"):
+            render(f"postmortem.{fmt}.j2", {"pm": pm, "version": "0", "chart": ""})
+    # the quarter's retrospective, over the demo (its incidents and drills)
+    from riskkit.present.retro import RetroView, _context, charts
+    from riskkit.retro.quarter import retro
+
+    quarter = retro(loaded, "2026Q4", AS_OF)
+    for fmt in ("md", "html"):
+        render(f"retro.{fmt}.j2", {**_context(RetroView(quarter)), "charts": charts(quarter)})
     # the partials (_step.html.j2, _print.css.j2) are included by the pages above
     assert rendered == {p.name for p in TEMPLATES.glob("*.j2") if not p.name.startswith("_")}
+
+
+def _boards(demo):
+    """The board's context for an incident of every demo runbook and scenario, a step
+    done, one begun, an update sent and one closed."""
+    import datetime as dt
+
+    from riskkit.incident.journal import new_event
+    from riskkit.incident.pinned import Pinned, PinnedRisk, digest
+    from riskkit.incident.state import incident_state
+    from riskkit.present.board import board_context
+    from riskkit.present.incident import NowView
+
+    ws, loaded = demo
+    start = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.timezone.utc)
+    for n, (rb, scenario) in enumerate(_plans(demo)):
+        source = (ws.root / rb.file).read_text(encoding="utf-8")
+        pin = Pinned(rb.id, rb.file, digest(source), None, False, scenario,
+                     {i.name: f"<{i.name}>" for i in rb.inputs},
+                     tuple(PinnedRisk(r.id, r.title, r.rto_minutes)
+                           for r in loaded.risks_of(rb.id)), ws.roles, source)
+        first = rb.shape.entry[0]
+        events = [new_event("start", start, "dana", **pin.start_data()),
+                  new_event("done", start + dt.timedelta(minutes=5), "dana", step=first),
+                  new_event("status-update", start + dt.timedelta(minutes=6), "kim",
+                            text="Investigating")]
+        if n % 2:
+            events.append(new_event("close", start + dt.timedelta(minutes=9), "dana",
+                                    outcome="mitigated"))
+        state = incident_state(f"INC-{n}", events, rb, pin,
+                               start + dt.timedelta(minutes=10))
+        yield board_context(NowView(state, n % 3 == 0, ws.name))
+
+
+def _postmortems(demo, tmp_path):
+    """The postmortem of an incident of every demo runbook and scenario (as _boards),
+    each with an action item."""
+    import datetime as dt
+
+    from riskkit.incident import journal
+    from riskkit.incident.journal import new_event
+    from riskkit.incident.pinned import Pinned, PinnedRisk, digest
+    from riskkit.incident.postmortem import postmortem
+    from riskkit.incident.store import read_incident
+
+    ws, loaded = demo
+    start = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.timezone.utc)
+    for n, (rb, scenario) in enumerate(_plans(demo)):
+        source = (ws.root / rb.file).read_text(encoding="utf-8")
+        pin = Pinned(rb.id, rb.file, digest(source), None, False, scenario,
+                     {i.name: f"<{i.name}>" for i in rb.inputs},
+                     tuple(PinnedRisk(r.id, r.title, r.rto_minutes)
+                           for r in loaded.risks_of(rb.id)), ws.roles, source)
+        first = rb.shape.entry[0]
+        events = [new_event("start", start, "dana", **pin.start_data()),
+                  new_event("assign", start, "dana", role="ic", name="dana"),
+                  new_event("done", start + dt.timedelta(minutes=5), "dana", step=first),
+                  new_event("close", start + dt.timedelta(minutes=9), "dana",
+                            outcome="mitigated"),
+                  new_event("action", start + dt.timedelta(minutes=20), "dana",
+                            title="Fix the alert", owner="team-x", due="2026-11-20")]
+        path = tmp_path / "pm" / f"INC-{n}" / "journal"
+        path.parent.mkdir(parents=True)
+        journal.create(path, events[0])
+        for event in events[1:]:
+            journal.append(path, "journal", lambda *_, e=event: e)
+        yield postmortem(read_incident(f"INC-{n}", path), AS_OF, loaded.measured(rb.id),
+                         ws.name)
 
 
 def test_templates_name_only_fields_the_views_have():
@@ -156,14 +251,18 @@ def test_templates_name_only_fields_the_views_have():
     from riskkit.present.documents import CommandBlock, FilledInput, PrintedStep, Stage
     from riskkit.runbook.view import CommsView, PlanView
 
-    def names(kind) -> set[str]:
-        return {f.name for f in dataclasses.fields(kind)}
+    def names(kind) -> set[str]:  # its fields and its properties
+        return {f.name for f in dataclasses.fields(kind)} | {
+            n for n in dir(kind) if isinstance(getattr(kind, n, None), property)}
+
+    from riskkit.incident.postmortem import Postmortem, StepRecord
 
     holds = {"p": names(PlanView), "plan": names(PlanView), "s": names(PrintedStep),
-             "stage": names(Stage), "b": names(CommandBlock), "i": names(FilledInput)}
+             "stage": names(Stage), "b": names(CommandBlock), "i": names(FilledInput),
+             "pm": names(Postmortem), "st": names(StepRecord)}
     checked, wrong = 0, []
     for path in sorted(TEMPLATES.glob("*.j2")):
-        if path.name == "report.html.j2":  # the register's dicts, not the plan view
+        if path.name in ("report.html.j2", "rollup.html.j2"):  # dicts, not the plan view
             continue
         tree = Environment().parse(path.read_text(encoding="utf-8"))
         for node in tree.find_all(nodes.Getattr):

@@ -7,7 +7,7 @@ commands to the root group of ``app`` when imported.
 
 from __future__ import annotations
 
-from riskkit.cli import drill, explain, git, register, runbook  # noqa: F401
+from riskkit.cli import alerts, drill, exchange, explain, git, incident, register, retro, runbook  # noqa: F401
 from riskkit.cli.app import EXIT_BUG, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, cli, main
 
 __all__ = ["cli", "main", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "EXIT_BUG"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
 from riskkit import __version__
-from riskkit.problems import ConfigError, ProblemsFound, RiskkitError
+from riskkit.problems import ConfigError, ProblemsFound, RiskkitError, visible
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -20,7 +21,7 @@ EXIT_BUG = 3
 class RiskkitGroup(click.Group):
     """A group that turns riskkit's typed errors into messages and exit codes, in one place."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             result = super().invoke(ctx)
             deferred = (ctx.obj or {}).pop("deferred", None)
@@ -33,22 +34,23 @@ class RiskkitGroup(click.Group):
             # no such file) is exit 1, like an unknown id; a malformed command (a missing
             # argument or option, an unknown option) stays click's usage error, exit 2.
             if not isinstance(exc, click.MissingParameter):
-                exc.exit_code = EXIT_PROBLEMS
+                # click types exit_code as a ClassVar; this one error's code is meant
+                exc.exit_code = EXIT_PROBLEMS  # type: ignore[misc]
             raise
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except ProblemsFound as exc:
             for problem in exc.problems:
                 click.echo(problem.format(), err=True)
-            click.echo(f"riskkit: {exc}", err=True)
+            click.echo(visible(f"riskkit: {exc}"), err=True)
             ctx.exit(EXIT_PROBLEMS)
         except ConfigError as exc:
             for problem in exc.problems:
                 click.echo(problem.format(), err=True)
-            click.echo(f"riskkit: {exc}", err=True)
+            click.echo(visible(f"riskkit: {exc}"), err=True)
             ctx.exit(EXIT_USAGE)
         except RiskkitError as exc:
-            click.echo(f"riskkit: {exc}", err=True)
+            click.echo(visible(f"riskkit: {exc}"), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("riskkit: interrupted", err=True)
@@ -56,9 +58,9 @@ class RiskkitGroup(click.Group):
         except Exception as exc:  # a bug in riskkit: say so briefly, no bare traceback
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"riskkit: internal error: {type(exc).__name__}: {exc}\n"
-                       "This is a bug in riskkit; rerun with --debug for the traceback "
-                       "and please report it.", err=True)
+            click.echo(visible(f"riskkit: internal error: {type(exc).__name__}: {exc}\n"
+                               "This is a bug in riskkit; rerun with --debug for the "
+                               "traceback and please report it."), err=True)
             ctx.exit(EXIT_BUG)
 
 

@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
 from riskkit.files.fsutil import write_atomic
+from riskkit.problems import visible
+
+if TYPE_CHECKING:
+    from click.decorators import FC
+
+    from riskkit.workspace import Workspace
 
 
-def workspace(ctx: click.Context):
+def workspace(ctx: click.Context) -> Workspace:
     from riskkit.workspace import open_workspace
 
     return open_workspace(ctx.obj.get("dir"))
@@ -26,7 +33,8 @@ class FormatOption(click.Option):
         self.view = view
 
 
-def format_option(view: str, *choices: str, default: str | None = None):
+def format_option(view: str, *choices: str, default: str | None = None
+                  ) -> Callable[[FC], FC]:
     """``--format`` of ``view`` (see ``riskkit.present.registry``): the choices, the
     default and the help are the registry's, so they cannot drift from what the view
     can print; the command hands the chosen name to ``registry.render``.
@@ -47,11 +55,14 @@ def format_option(view: str, *choices: str, default: str | None = None):
                         default=default or names[0], show_default=True, help="Output format.")
 
 
-output_option = click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-                             help="Write to FILE (atomically) instead of standard output.")
+output_option = click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+                             default=None, help="Write to FILE (atomically; a link is written "
+                             "through, a pipe or device written to) instead of standard "
+                             "output; - is standard output.")
 
 
-def parse_date(ctx, param, value):
+def parse_date(ctx: click.Context, param: click.Parameter, value: str | None
+               ) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -69,6 +80,12 @@ def clock() -> dt.date:
     return dt.date.today()
 
 
+def now() -> dt.datetime:
+    """The machine's time, in UTC: what an incident command records when no ``--at`` is
+    given (the tests pin it, with ``clock``)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def today(as_of: dt.date | None) -> dt.date:
     """"Today" for a command: ``--as-of`` wins, always."""
     return as_of or clock()
@@ -80,20 +97,51 @@ def defer_problems(ctx: click.Context, problems: list) -> None:
         ctx.obj.setdefault("deferred", []).extend(problems)
 
 
-def emit(text: str, output: str | None) -> None:
-    if output:
+def emit(text: str, output: str | None, *, painted: bool = False) -> None:
+    """A command's result, to standard output or to ``-o FILE`` (``-o -`` is standard
+    output). The one place results are written: control characters of user text are
+    made visible here (``riskkit.problems.visible``), on a terminal and in a file alike;
+    ``painted`` text (a coloured heat map) has had its user text made visible by its
+    formatter, so that its own colour codes are kept."""
+    if not painted:
+        text = visible(text)
+    if output and output != "-":
         try:
-            write_atomic(output, text)
+            write_atomic(output, text, through_links=True)
         except OSError as exc:
             from riskkit.problems import ConfigError
 
             raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(f"wrote {output}", err=True)
+        click.echo(visible(f"wrote {output}"), err=True)
     else:
         click.echo(text, nl=False)
 
 
-def repo_path(ws, path: str) -> str:
+def emit_bytes(data: bytes, output: str | None, what: str) -> None:
+    """A binary result (a workbook, a database) to ``-o FILE``, written atomically, or to
+    standard output when that is not a terminal (``> file``, a pipe)."""
+    if output and output != "-":
+        try:
+            write_atomic(output, data, through_links=True)
+        except OSError as exc:
+            from riskkit.problems import ConfigError
+
+            raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
+        click.echo(visible(f"wrote {output}"), err=True)
+        return
+    stream = binary_stdout()
+    if stream.isatty():
+        raise click.UsageError(f"{what} is binary: give -o FILE (or redirect the output)")
+    stream.write(data)
+    stream.flush()
+
+
+def binary_stdout() -> BinaryIO:
+    """Standard output, for bytes."""
+    return sys.stdout.buffer
+
+
+def repo_path(ws: Workspace, path: str) -> str:
     """``path`` as seen from the top of its git repository (see ``workspace.repo_path``)."""
     from riskkit.workspace import repo_path as top_relative
 
@@ -101,10 +149,18 @@ def repo_path(ws, path: str) -> str:
 
 
 def use_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    """Colour on a terminal, unless ``NO_COLOR`` is set to something (https://no-color.org:
+    an empty ``NO_COLOR`` does not count)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def parse_vars(values: tuple[str, ...], vars_file: str | None) -> dict[str, str]:
+def say(text: str, err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` of a message that may hold user text (a path, a value typed on the
+    command line): its control characters are shown, never sent (see ``emit``)."""
+    click.echo(visible(text), err=err, nl=nl)
+
+
+def parse_vars(values: tuple[str, ...], vars_file: str | None) -> dict[str, object]:
     """``--var K=V`` pairs (and a YAML ``--vars-file``) as a dict; the command line wins."""
     from riskkit.problems import ProblemsFound
     from riskkit.files.yamlload import load_file
@@ -115,7 +171,7 @@ def parse_vars(values: tuple[str, ...], vars_file: str | None) -> dict[str, str]
         if doc is not None and not isinstance(doc.data, dict):
             problems = problems + [doc.problem((), "S102", "a vars file holds a mapping of "
                                                "input names to values")]
-        if any(p.is_error for p in problems):
+        if doc is None or any(p.is_error for p in problems):
             raise ProblemsFound(problems)
         for problem in problems:  # warnings: a value cut short by a comment, say
             click.echo(f"{problem.format()} (warning)", err=True)
@@ -139,7 +195,7 @@ vars_options = [
 ]
 
 
-def with_vars(func):
+def with_vars(func: FC) -> FC:
     for option in reversed(vars_options):
         func = option(func)
     return func

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import click
 
 from riskkit.problems import InputError, did_you_mean
 from riskkit.cli.app import cli
 from riskkit.cli.common import (as_of_option, emit, format_option, output_option, paper_option,
-                     parse_vars, today, with_vars, workspace)
+                     parse_vars, say, today, with_vars, workspace)
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from riskkit.runbook.model import Runbook
 
 
 @cli.group(short_help="Plan drills, print checklists, record results.")
@@ -22,12 +30,16 @@ def drill() -> None:
 @output_option
 @as_of_option
 @click.pass_context
-def plan_(ctx, quarter, limit, fmt, output, as_of) -> None:
+def plan_(ctx: click.Context, quarter: str | None, limit: int | None, fmt: str,
+          output: str | None, as_of: dt.date | None) -> None:
     """The runbooks due for a drill in a quarter: riskiest, then stalest, first.
 
     A runbook needs drills when a risk it answers is at a level with a drill_days interval
     in riskkit.yaml; it is due when never drilled, or when its last drill will be older
     than that interval by the end of the quarter.
+
+    --format ics gives the drills as calendar events (RFC 5545) on proposed days, one a
+    week on Tuesdays, riskiest first; importing the file again updates them.
     """
     from riskkit.drill.model import next_quarter, plan
     from riskkit.present.registry import render
@@ -36,7 +48,9 @@ def plan_(ctx, quarter, limit, fmt, output, as_of) -> None:
     quarter = quarter or next_quarter(today(as_of))
     loaded = load_clean(ctx, as_of)
     due = plan(loaded, quarter)[:limit]
-    emit(render("drill-plan", fmt, {"quarter": quarter, "due": due}), output)
+    # ics: CRLF line ends are the format's; its text values are made visible by it
+    emit(render("drill-plan", fmt, {"quarter": quarter, "due": due}, as_of=today(as_of),
+                calendar=loaded.workspace.name), output, painted=fmt == "ics")
 
 
 @drill.command(short_help="Printable drill checklists.")
@@ -51,8 +65,10 @@ def plan_(ctx, quarter, limit, fmt, output, as_of) -> None:
 @as_of_option
 @paper_option
 @click.pass_context
-def checklist(ctx, runbook_ids, quarter, variables, vars_file, scenario, kind, fmt, output,
-              as_of, paper) -> None:
+def checklist(ctx: click.Context, runbook_ids: Sequence[str], quarter: str | None,
+              variables: tuple[str, ...], vars_file: str | None, scenario: str | None,
+              kind: str, fmt: str, output: str | None, as_of: dt.date | None,
+              paper: str) -> None:
     """Printable drill checklists for runbook IDs, or for a quarter's plan (one pack).
 
     Inputs given with --var, and defaults that need nothing missing, are filled in; the
@@ -82,7 +98,8 @@ def checklist(ctx, runbook_ids, quarter, variables, vars_file, scenario, kind, f
         raise InputError(f"no runbook due in {quarter} has a scenario '{scenario}'"
                          f"{did_you_mean(scenario, known)}")
 
-    def scenario_of(rb):  # a quarter's pack drills the scenario where a runbook has it
+    def scenario_of(rb: Runbook) -> str | None:
+        # a quarter's pack drills the scenario where a runbook has it
         return scenario if not quarter or scenario in rb.scenarios else None
     contexts = [checklist_context(ws, loaded, rb, mine, scenario_of(rb), today(as_of), kind,
                                   loaded.measured(rb.id))
@@ -91,7 +108,7 @@ def checklist(ctx, runbook_ids, quarter, variables, vars_file, scenario, kind, f
          output)
 
 
-def _pairs(values, sep, what):
+def _pairs(values: tuple[str, ...], sep: str, what: str) -> list[tuple[str, str]]:
     out = []
     for item in values:
         left, ok, right = item.partition(sep)
@@ -116,8 +133,9 @@ def _pairs(values, sep, what):
               "runbook's file on or before --date).")
 @as_of_option
 @click.pass_context
-def record(ctx, runbook_id, date_, kind, outcome, scenario, minutes, participant, finding,
-           commit, as_of) -> None:
+def record(ctx: click.Context, runbook_id: str, date_: str, kind: str, outcome: str,
+           scenario: str | None, minutes: tuple[str, ...], participant: tuple[str, ...],
+           finding: tuple[str, ...], commit: str | None, as_of: dt.date | None) -> None:
     """Add a drill's results as a new file under drills/ (never overwrites).
 
     \b
@@ -127,7 +145,7 @@ def record(ctx, runbook_id, date_, kind, outcome, scenario, minutes, participant
     """
     from riskkit.drill.record import record_drill
 
-    steps = {}
+    steps: dict[str, float] = {}
     for step, value in _pairs(minutes, "=", "STEP=MINUTES"):
         try:
             number = float(value)
@@ -137,4 +155,4 @@ def record(ctx, runbook_id, date_, kind, outcome, scenario, minutes, participant
     path = record_drill(workspace(ctx), runbook_id, date_, kind, outcome, scenario, steps,
                         _pairs(participant, ":", "NAME:ROLE"), list(finding), commit,
                         today(as_of))
-    click.echo(f"recorded {path}")
+    say(f"recorded {path}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 
 from riskkit.cli.app import cli
@@ -13,13 +15,14 @@ from riskkit.cli.common import emit, format_option, output_option, parse_date, w
 @format_option("diff")
 @output_option
 @click.pass_context
-def diff(ctx, revs, fmt, output) -> None:
+def diff(ctx: click.Context, revs: tuple[str, ...], fmt: str, output: str | None) -> None:
     """What changed in the register and runbooks between git revisions.
 
     \b
     riskkit diff                 HEAD against the working tree
     riskkit diff main            main against the working tree
     riskkit diff main HEAD       (or main..HEAD) between two commits
+    riskkit diff main...HEAD     what HEAD changed since it branched off main
     riskkit diff main.. --format md   a pull-request comment
 
     Files are read from git objects, so nothing is checked out; renamed files are
@@ -41,7 +44,8 @@ def diff(ctx, revs, fmt, output) -> None:
 @format_option("history")
 @output_option
 @click.pass_context
-def history(ctx, risk_id, since, fmt, output) -> None:
+def history(ctx: click.Context, risk_id: str, since: dt.date | None, fmt: str,
+            output: str | None) -> None:
     """A risk's rating over the commits that changed it."""
     from riskkit.git.history import history as compute
     from riskkit.present.registry import render

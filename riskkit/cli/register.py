@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,10 +13,15 @@ from riskkit.register import rules
 from riskkit.problems import ConfigError, did_you_mean
 from riskkit.cli.app import EXIT_PROBLEMS, cli
 from riskkit.cli.common import (as_of_option, emit, format_option, output_option, repo_path,
-                     use_color, workspace)
+                                say, use_color, workspace)
+
+if TYPE_CHECKING:
+    from riskkit.load import Loaded
+    from riskkit.register.risk import Risk
+    from riskkit.review.findings import Finding
 
 
-def load_clean(ctx: click.Context, as_of: datetime.date | None):
+def load_clean(ctx: click.Context, as_of: datetime.date | None) -> Loaded:
     """The loaded workspace, as of ``as_of`` (today when not given) for every check.
 
     Like a compiler, a view degrades instead of going dark: files with errors are left
@@ -33,31 +40,45 @@ def load_clean(ctx: click.Context, as_of: datetime.date | None):
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
 @click.option("--name", default=None, help="Name of the register (default: the folder name).")
 @as_of_option
-def init(directory: str, name: str | None, as_of) -> None:
+def init(directory: str, name: str | None, as_of: datetime.date | None) -> None:
     """Scaffold a workspace in DIRECTORY (default: here); never overwrites a file."""
-    from riskkit.scaffold import scaffold
+    import os
+
+    from riskkit.scaffold import merge_rule, scaffold
     from riskkit.cli.common import today
 
     written = scaffold(directory, today(as_of), name)
     for path in written:
-        click.echo(f"created {path}")
-    click.echo("next: riskkit -C {} validate".format(directory) if directory != "." else
-               "next: riskkit validate", err=True)
+        say(f"created {path}")
+    rule = merge_rule(directory)  # incident journals merge line by line in git
+    if rule:
+        say(f"{rule} {os.path.join(directory, '.gitattributes')}")
+    say("next: riskkit -C {} validate".format(directory) if directory != "." else
+        "next: riskkit validate", err=True)
 
 
 @cli.command(short_help="Check every file; report every problem.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @format_option("problems")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--alerts", "alert_paths", multiple=True, metavar="PATH",
+              type=click.Path(exists=True),
+              help="Prometheus rule files (or folders of them) to check against the "
+                   "runbooks, besides the workspace's alerts/ folder (repeatable).")
 @as_of_option
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool, as_of) -> None:
+def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
+             alert_paths: tuple[str, ...], as_of: datetime.date | None) -> None:
     """Check every file (or just PATHS) against the schemas and each other.
 
     Reports every problem in one run as path:line:col: CODE message; riskkit explain
     CODE says what a code means and how to fix it. Exit status 0 when clean, 1 when
     problems are found, 2 for bad usage or settings. Warnings (lint) fail only with
     --strict.
+
+    Prometheus rule files in the workspace's alerts/ folder (and those given with
+    --alerts) are checked too: a paging alert needs a runbook, and every runbook_url
+    must name a runbook page of the site.
 
     \b
     --format auto is github under GitHub Actions, text elsewhere.
@@ -75,16 +96,21 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
         ws = workspace(ctx)
     except ConfigError as exc:
         # The settings' problems are this command's result: stdout, like any other.
-        click.echo(problems_view.render(fmt, exc.problems), nl=False)
+        say(problems_view.render(fmt, exc.problems), nl=False)
         raise ConfigError(str(exc)) from None
-    named = expand(list(paths))
-    problems, counts = validate_all(ws, [Path(p) for p in named.files], today(as_of))
-    if named.unreadable:  # a folder the user named, or one under it
-        problems = sorted(set(problems) | set(named.problems(ws.rel)))
-    problems = filter_problems(problems, ws, list(paths))
+    named = expand(list(paths), ws.boundary)
+    rule_files = expand(list(alert_paths), ws.boundary)
+    problems, counts = validate_all(ws, [Path(p) for p in named.files], today(as_of),
+                                    [Path(p) for p in rule_files.files])
+    if named.unreadable or rule_files.unreadable or named.refused or rule_files.refused:
+        # a folder the user named, or under it, that cannot be read; a link out of it
+        problems = sorted(set(problems) | set(named.problems(ws.rel))
+                          | set(rule_files.problems(ws.rel)))
+    problems = filter_problems(problems, ws, list(paths) + (list(alert_paths) if paths
+                                                             else []))
     if fmt == "github":  # annotations name files from the top of the repository
         problems = [dataclasses.replace(p, path=repo_path(ws, p.path)) for p in problems]
-    click.echo(problems_view.render(fmt, problems), nl=False)
+    say(problems_view.render(fmt, problems), nl=False)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     if fmt == "text":
@@ -93,7 +119,8 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
         ctx.exit(EXIT_PROBLEMS)
 
 
-def _risk_rows(loaded, level, owner, tag, status, above):
+def _risk_rows(loaded: Loaded, level: str | None, owner: tuple[str, ...], tag: tuple[str, ...],
+               status: tuple[str, ...], above: bool) -> list[Risk]:
     ws = loaded.workspace
     floor = None
     if level:
@@ -119,7 +146,7 @@ def _risk_rows(loaded, level, owner, tag, status, above):
     return out
 
 
-SORTS = {
+SORTS: dict[str, Callable[[Risk], Any] | None] = {
     "score": None,  # the register's natural order: level, score, id
     "residual": lambda r: (-(r.residual or r.rating).level.rank, -(r.residual or r.rating).score,
                            r.id),
@@ -143,16 +170,29 @@ SORTS = {
 @output_option
 @as_of_option
 @click.pass_context
-def risks(ctx, level, owner, tag, status, above_appetite, sort, fmt, output, as_of) -> None:
-    """The scored register: current and residual rating of every risk, highest first."""
+def risks(ctx: click.Context, level: str | None, owner: tuple[str, ...], tag: tuple[str, ...],
+          status: tuple[str, ...], above_appetite: bool, sort: str, fmt: str,
+          output: str | None, as_of: datetime.date | None) -> None:
+    """The scored register: current and residual rating of every risk, highest first.
+
+    csv and xlsx carry every field, one row a risk, in the flat shape riskkit import
+    reads back (see the README, "Moving in from a spreadsheet").
+    """
     from riskkit.present.registry import render
     from riskkit.present.tables import RiskList
+    from riskkit.cli.common import emit_bytes, today
 
     loaded = load_clean(ctx, as_of)
     chosen = _risk_rows(loaded, level, owner, tag, status, above_appetite)
-    if SORTS[sort]:
-        chosen = sorted(chosen, key=SORTS[sort])
-    emit(render("risks", fmt, RiskList.of(loaded.workspace, chosen)), output)
+    by = SORTS[sort]
+    if by:
+        chosen = sorted(chosen, key=by)
+    result: object = render("risks", fmt, RiskList.of(loaded.workspace, chosen),
+                            as_of=today(as_of))
+    if isinstance(result, bytes):  # a workbook
+        emit_bytes(result, output, f"--format {fmt}")
+    else:
+        emit(str(result), output)
 
 
 @cli.command(short_help="The heat map of risks on the matrix.")
@@ -161,14 +201,16 @@ def risks(ctx, level, owner, tag, status, above_appetite, sort, fmt, output, as_
 @output_option
 @as_of_option
 @click.pass_context
-def matrix(ctx, residual: bool, fmt: str, output: str | None, as_of) -> None:
+def matrix(ctx: click.Context, residual: bool, fmt: str, output: str | None,
+           as_of: datetime.date | None) -> None:
     """The heat map: how many risks sit in each cell of the matrix."""
     from riskkit.present.heatmap import heatmap
     from riskkit.present.registry import render
 
     loaded = load_clean(ctx, as_of)
     data = heatmap(loaded.workspace.matrix, loaded.risks, residual)
-    emit(render("heatmap", fmt, data, color=use_color() and not output), output)
+    color = fmt == "text" and use_color() and output in (None, "-")
+    emit(render("heatmap", fmt, data, color=color), output, painted=color)
 
 
 @cli.command(short_help="Print a JSON Schema.")
@@ -197,10 +239,21 @@ def _review_help() -> str:
 @click.option("--strict", is_flag=True, help="Exit 1 when anything needs attention.")
 @click.option("--kind", "kinds", multiple=True, metavar="KIND",
               help="Only findings of this kind (repeatable).")
-@format_option("text", "json", "md", "github", "auto", default="auto")
+@click.option("--owner", "owners", multiple=True, metavar="OWNER",
+              help="Only findings of this owner (repeatable).")
+@click.option("--by-owner", is_flag=True, help="One digest per owner (md, json, and always "
+              "for slack and email), stable for the same --as-of, for a CI job to post.")
+@click.option("--mail-domain", metavar="DOMAIN", help="email: mail an owner that is not an "
+              "address at OWNER@DOMAIN (default: localhost, a local alias).")
+@click.option("--mail-from", metavar="ADDRESS", help="email: the sender (default: "
+              "riskkit@DOMAIN).")
+@format_option("text", "json", "md", "github", "slack", "email", "auto", default="auto")
 @output_option
 @click.pass_context
-def review(ctx, as_of, strict, kinds, fmt, output) -> None:
+def review(ctx: click.Context, as_of: datetime.date | None, strict: bool,
+           kinds: tuple[str, ...], owners: tuple[str, ...], by_owner: bool,
+           mail_domain: str | None, mail_from: str | None, fmt: str,
+           output: str | None) -> None:
     import os
 
     from riskkit.present.review import REVIEW_FORMATS
@@ -213,24 +266,69 @@ def review(ctx, as_of, strict, kinds, fmt, output) -> None:
                                      f"kinds: {', '.join(KINDS)}", param_hint="--kind")
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    if fmt in ("slack", "email"):
+        by_owner = True  # a digest is for one owner
+    if by_owner and fmt not in ("md", "json", "slack", "email"):
+        raise click.UsageError("--by-owner prints md, json, slack or email")
     day = today(as_of)
     loaded = load_clean(ctx, as_of)
     findings = find(loaded, day, kinds)
-    emit(REVIEW_FORMATS[fmt](findings, day, loaded.workspace), output)
+    if owners:
+        findings = [f for f in findings if f.owner in owners]
+    if by_owner:
+        emit(_digests(findings, day, loaded.workspace.name, fmt, mail_domain, mail_from),
+             output)
+    else:
+        emit(REVIEW_FORMATS[fmt](findings, day, loaded.workspace), output)
     if strict and findings:
         ctx.exit(EXIT_PROBLEMS)
 
 
-@cli.command(short_help="A self-contained HTML report.")
+def _digests(findings: list[Finding], day: datetime.date, register: str, fmt: str,
+             domain: str | None, sender: str | None) -> str:
+    """review --by-owner: one digest per owner, in ``fmt``."""
+    from riskkit.exchange import digest
+
+    digests = digest.by_owner(findings, day, register)
+    if fmt == "md":
+        from riskkit.present.review import digests_md
+
+        return digests_md(digests)
+    if fmt == "slack":
+        return digest.slack_digests(digests)
+    if fmt == "email":
+        return digest.email_digests(digests, sender, domain)
+    return digest.json_digests(digests)
+
+
+@cli.command(short_help="A self-contained HTML report (of one workspace or several).")
+@click.argument("workspaces", nargs=-1, type=click.Path(exists=True, file_okay=False),
+                metavar="[WORKSPACE]...")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
               help="The HTML file to write (atomically).")
 @as_of_option
 @click.pass_context
-def report(ctx, output, as_of) -> None:
+def report(ctx: click.Context, workspaces: tuple[str, ...], output: str,
+           as_of: datetime.date | None) -> None:
     """A self-contained HTML report: heat maps, the register, what needs attention,
-    next quarter's drills, and each runbook's ETA against its risks' RTO."""
-    from riskkit.present.report import render_report
+    next quarter's drills, and each runbook's ETA against its risks' RTO.
+
+    Given several WORKSPACEs (folders of them: paths, or git repositories already
+    cloned), one roll-up page: each workspace's totals and heat map on its own matrix,
+    levels added up only where matrices agree, the risks above each one's appetite with
+    ids qualified by workspace (key:RSK-007).
+    """
     from riskkit.cli.common import today
 
+    if len(workspaces) > 1:
+        from riskkit.cli.exchange import load_many
+        from riskkit.present.rollup import render_rollup
+
+        emit(render_rollup(load_many(ctx, workspaces, as_of), today(as_of)), output)
+        return
+    from riskkit.present.report import render_report
+
+    if workspaces:
+        ctx.obj["dir"] = workspaces[0]
     loaded = load_clean(ctx, as_of)
     emit(render_report(loaded, today(as_of)), output)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from riskkit.register import rules
+from riskkit.runbook.measure import RECENT, Measured, Sample, medians
 from riskkit.files import schemacheck
 from riskkit.files.written import AsWritten
-from riskkit.problems import InputError, Problem, did_you_mean
+from riskkit.problems import InputError, Names, Problem, did_you_mean
 from riskkit.files.yamlload import Doc
+
+if TYPE_CHECKING:
+    from riskkit.load import Loaded
 
 
 @dataclass(frozen=True)
@@ -77,13 +82,15 @@ def load_drill(doc: Doc, runbooks: dict, as_of: dt.date,
                                     f"{did_you_mean(name, runbooks)}: renamed or removed "
                                     f"since {since}? the drill counts for no runbook"))
     else:
-        ids = [s.id for s in runbook.steps]
+        ids = {s.id for s in runbook.steps}
+        names: Names | None = None  # made once, when a step is unknown
         for step_id in list(steps):
             if step_id not in ids:
                 del steps[step_id]
+                names = names or Names(ids)
                 problems.append(doc.problem(("steps", step_id), "D002",
                                             f"{subject}: unknown step '{step_id}'"
-                                            f"{did_you_mean(step_id, ids)}: renamed or removed "
+                                            f"{did_you_mean(step_id, names)}: renamed or removed "
                                             f"since {since}? its minutes are not counted",
                                             key=True))
         scenario = data.get("scenario")
@@ -107,32 +114,41 @@ def load_drill(doc: Doc, runbooks: dict, as_of: dt.date,
     ), problems
 
 
-RECENT_DRILLS = 3
+RECENT_DRILLS = RECENT
 """How many drills a step's measured minutes come from: the most recent ones that timed it.
 
 Recent drills weigh more than old ones, in the plainest way: a step's drilled minutes are
 the median of the last ``RECENT_DRILLS`` drills that timed it (by date, then file), and
 older drills no longer count. A team that got faster sees it after two drills; one slow
 outlier among the three moves nothing. This is the one place that says so.
+
+Closed incidents time steps too (``riskkit.incident.records``). The figure the ETA-vs-RTO
+verdicts use counts them as measurements like drills: a step's measured minutes are the
+median of its last ``RECENT_DRILLS`` measurements by date, drills and incidents alike
+(``measured``); the drilled figure and the incidents' figure are also shown apart.
 """
 
 
 def measured_minutes(drills: list[Drill], runbook_id: str) -> dict[str, float]:
     """The minutes each step of ``runbook_id`` took as drilled: the median of the most
     recent ``RECENT_DRILLS`` drills that timed the step."""
-    samples: dict[str, list[float]] = {}
-    for drill in sorted(drills, key=lambda d: (d.date, d.file)):
-        if drill.runbook != runbook_id:
-            continue
-        for step_id, result in drill.steps.items():
-            if result.minutes is not None:
-                samples.setdefault(step_id, []).append(result.minutes)
-    return {k: _clean(statistics.median(v[-RECENT_DRILLS:]))
-            for k, v in sorted(samples.items())}
+    return medians(_drill_samples(drills, runbook_id))
 
 
-def _clean(value: float):
-    return int(value) if float(value).is_integer() else round(value, 1)
+def _drill_samples(drills: list[Drill], runbook_id: str) -> list[Sample]:
+    return [Sample(d.date, d.file, step_id, result.minutes)
+            for d in drills if d.runbook == runbook_id
+            for step_id, result in d.steps.items() if result.minutes is not None]
+
+
+def measured(drills: list[Drill], runbook_id: str, incidents: Iterable[Sample] = ()
+             ) -> Measured:
+    """The measurements of ``runbook_id``'s steps, from its drills and the samples of
+    its closed incidents (``riskkit.incident.records``)."""
+    from_drills = _drill_samples(drills, runbook_id)
+    from_incidents = list(incidents)
+    return Measured(medians(from_drills + from_incidents), medians(from_drills),
+                    medians(from_incidents))
 
 
 def parse_quarter(text: str) -> tuple[dt.date, dt.date]:
@@ -159,7 +175,7 @@ def last_drills(drills: list[Drill]) -> dict[str, Drill]:
     return out
 
 
-def plan(loaded, quarter: str) -> list[dict]:
+def plan(loaded: Loaded, quarter: str) -> list[dict]:
     """The runbooks due for a drill in ``quarter``, riskiest then stalest first, with why.
 
     A runbook needs drills when a linked risk's level has a ``drill_days`` interval; it is
@@ -170,7 +186,7 @@ def plan(loaded, quarter: str) -> list[dict]:
     start, end = parse_quarter(quarter)
     quarter = quarter_of(start)  # 2027-q1 -> 2027Q1
     last = last_drills([d for d in loaded.drills if d.date <= end])
-    due = []
+    due: list[dict[str, Any]] = []
     for runbook in loaded.runbooks:
         risks = loaded.risks_of(runbook.id)
         need = rules.drill_need(ws, risks)

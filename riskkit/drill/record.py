@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -12,8 +16,12 @@ from riskkit.drill.model import DrillFinding, load_drill, parse_finding
 from riskkit.files.fsutil import write_atomic
 from riskkit.git.info import commit_on, file_version
 from riskkit.fastload import load_runbook_only
-from riskkit.problems import InputError, ProblemsFound, did_you_mean
+from riskkit.problems import ConfigError, InputError, ProblemsFound, did_you_mean
 from riskkit.files.yamlload import load_text
+
+if TYPE_CHECKING:
+    from riskkit.runbook.model import Runbook
+    from riskkit.workspace import Workspace
 
 
 def _day(text: str) -> dt.date | None:
@@ -26,8 +34,8 @@ def _day(text: str) -> dt.date | None:
         return None
 
 
-def _check_values(runbook, date: str, scenario, steps: dict, findings: list[str],
-                  as_of: dt.date) -> list[DrillFinding]:
+def _check_values(runbook: Runbook, date: str, scenario: str | None, steps: dict,
+                  findings: list[str], as_of: dt.date) -> list[DrillFinding]:
     """What the command line got wrong, said about the command line (no file exists yet);
     returns the findings as records."""
     errors = []
@@ -65,7 +73,7 @@ def _check_values(runbook, date: str, scenario, steps: dict, findings: list[str]
     return records
 
 
-def _drilled_commit(root, rel: str, date: str) -> str | None:
+def _drilled_commit(root: Path, rel: str, date: str) -> str | None:
     """The runbook version drilled on ``date``: the last commit of its file on or before
     that day (a drill recorded a week late was still of the runbook of its day). When that
     is the file's latest commit and the file has uncommitted changes, they may have been
@@ -79,7 +87,7 @@ def _drilled_commit(root, rel: str, date: str) -> str | None:
     return commit
 
 
-def record_drill(ws, runbook_id: str, date: str, kind: str, outcome: str,
+def record_drill(ws: Workspace, runbook_id: str, date: str, kind: str, outcome: str,
                  scenario: str | None, steps: dict, participants: list[tuple[str, str]],
                  findings: list[str], commit: str | None, as_of: dt.date) -> str:
     """Write ``drills/<date>-<runbook>.yaml`` (or -2, -3…); returns its workspace path."""
@@ -102,16 +110,41 @@ def record_drill(ws, runbook_id: str, date: str, kind: str, outcome: str,
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
     folder = ws.root / "drills"
     name = f"{date}-{runbook.id}"
-    path = folder / f"{name}.yaml"
-    n = 2
-    while path.exists():
-        path, n = folder / f"{name}-{n}.yaml", n + 1
-    rel = ws.rel(path)
-    doc, problems = load_text(text, rel)
+    doc, problems = load_text(text, ws.rel(folder / f"{name}.yaml"))
     if doc is not None:
         _, problems = load_drill(doc, {runbook.id: runbook}, as_of)
     problems = [p for p in problems if p.is_error]
     if problems:
         raise ProblemsFound(problems)
-    write_atomic(path, text, exclusive=True)
-    return rel
+    return ws.rel(write_new(folder, name, text, ws.rel))
+
+
+MAX_SAME_DAY = 1000  # records of one runbook on one day: -2 ... -999, then a clear error
+
+
+def write_new(folder: Path, name: str, text: str, rel: Callable[[Path], str]) -> Path:
+    """Write ``text`` to ``folder/name.yaml``, or ``name-2.yaml``, ``-3``...: the first
+    name that is free. Each name is taken by an exclusive create (a hard link, atomic:
+    ``write_atomic``), so records made at the same moment each get a name of their own,
+    whole, and none replaces another. A folder that cannot be written is a ConfigError
+    that says why (``rel`` names paths as users see them)."""
+    if os.path.lexists(folder) and not folder.is_dir():
+        what = "a broken link" if folder.is_symlink() and not folder.exists() else \
+            "not a folder"
+        raise ConfigError(f"cannot record a drill: {rel(folder)} is {what}")
+    for n in range(1, MAX_SAME_DAY):
+        path = folder / (f"{name}.yaml" if n == 1 else f"{name}-{n}.yaml")
+        if os.path.lexists(path):  # a file, or a link (broken or not): taken
+            continue
+        try:
+            write_atomic(path, text, exclusive=True)
+            return path
+        except FileExistsError:
+            if os.path.lexists(path):  # another run took this name first: the next one
+                continue
+            raise ConfigError(f"cannot write {rel(path)}: {rel(folder)} is not a "
+                              "folder") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot write {rel(path)}: {exc.strerror or exc}") from None
+    raise ConfigError(f"cannot record a drill: {rel(folder)} holds {MAX_SAME_DAY - 1} "
+                      f"records named {name}")

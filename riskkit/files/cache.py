@@ -6,6 +6,13 @@ any write and cannot be set back by a user), plus riskkit's own files, the schem
 and makes the cache unusable, so an edit in the same clock tick is never missed. Any
 doubt means a miss: the cache can only skip work, never change an answer.
 
+Any content at all in a cache file is a miss unless riskkit wrote it whole: each file
+carries the SHA-1 of its body, so a truncated, edited or foreign file is never believed;
+a file that is not a regular one (a pipe, a device) is not opened for reading, and one
+over :data:`MAX_BYTES` is not read. The readers of each section check the shape of what
+they get as well (``riskkit.validation``, ``riskkit.fastload``): a value of the wrong
+shape is a miss too.
+
 It lives outside the work tree, under $RISKKIT_CACHE_DIR or the user's cache folder;
 RISKKIT_NO_CACHE=1 turns it off.
 """
@@ -16,6 +23,8 @@ import functools
 import hashlib
 import json
 import os
+import stat as stat_mode
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +35,10 @@ if TYPE_CHECKING:
     import subprocess
 
 RACY_NS = 2_000_000_000
-FORMAT = 2
+FORMAT = 3
+MAX_BYTES = 256 * 1024 * 1024  # a link index of a million risks is about 40 MB
+_HEAD = b'{"sum":"'  # then 40 hex digits, _BODY, the entry as JSON, and "}"
+_BODY = b'","entry":'
 
 Stat = tuple[int, int, int, int]  # size, mtime, ctime, inode
 Stats = dict[str, Stat | None]  # a file (relative, "/"-separated) -> its stat, None if gone
@@ -41,6 +53,25 @@ def _folder() -> Path:
         return Path(os.environ["RISKKIT_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "riskkit"
+
+
+def clock_ns() -> int:
+    """The time now on the clock that stamps files (a file made and removed in the cache
+    folder), so that "changed since" compares times of one clock even when the process's
+    clock is set apart from the disk's; the process's clock when nothing can be made."""
+    import tempfile
+
+    try:
+        folder = _folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".clock-")
+    except OSError:
+        return time.time_ns()
+    try:
+        return os.fstat(fd).st_mtime_ns
+    finally:
+        os.close(fd)
+        os.unlink(name)
 
 
 def _path(root: Path, section: str) -> Path:
@@ -135,16 +166,39 @@ def read(root: Path, section: str, key: dict[str, Any], files: Stats) -> Any:
 def _entry(root: Path, section: str) -> tuple[dict[str, Any] | None, int]:
     """A cache file's content and when it was written, by the file system's own clock
     (its mtime, as git's index does for racy entries): the files it is compared with
-    are stamped by that clock too, whatever the process's clock says."""
+    are stamped by that clock too, whatever the process's clock says. (None, 0) for
+    anything riskkit did not write whole."""
+    from riskkit.files.reading import Refused, read_stat
+
     try:
-        with open(_path(root, section), encoding="utf-8") as handle:
-            written = os.fstat(handle.fileno()).st_mtime_ns
-            entry = json.load(handle)
-    except (OSError, ValueError):
+        raw, st = read_stat(_path(root, section), limit=MAX_BYTES)
+    except (OSError, Refused):
         return None, 0
+    entry = unseal(raw)
     if not isinstance(entry, dict) or entry.get("format") != FORMAT:
         return None, 0
-    return entry, written
+    return entry, st.st_mtime_ns
+
+
+def seal(entry: dict[str, Any]) -> bytes:
+    """A cache file's bytes: the entry as JSON, with the SHA-1 of that JSON before it."""
+    body = json.dumps(entry, separators=(",", ":")).encode("utf-8")
+    return _HEAD + hashlib.sha1(body).hexdigest().encode("ascii") + _BODY + body + b"}"
+
+
+def unseal(raw: bytes) -> Any:
+    """The entry :func:`seal` wrote, or None for any other bytes at all."""
+    start = len(_HEAD) + 40 + len(_BODY)
+    if not (raw.startswith(_HEAD) and raw[len(_HEAD) + 40:start] == _BODY
+            and raw.endswith(b"}")):
+        return None
+    body = raw[start:-1]
+    if hashlib.sha1(body).hexdigest().encode("ascii") != raw[len(_HEAD):len(_HEAD) + 40]:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # cannot happen for what seal wrote
+        return None
 
 
 def write(root: Path, section: str, key: dict[str, Any], files: Stats, value: Any) -> None:
@@ -154,9 +208,17 @@ def write(root: Path, section: str, key: dict[str, Any], files: Stats, value: An
     from riskkit.files.fsutil import write_atomic
 
     entry = {"format": FORMAT, "key": _key(key), "files": _digest(files), "value": value}
+    path = _path(root, section)
     try:
-        write_atomic(_path(root, section), json.dumps(entry, separators=(",", ":")))
+        if not stat_mode.S_ISREG(os.lstat(path).st_mode):  # a pipe, a link: not written into
+            return
+    except FileNotFoundError:
+        pass
     except OSError:
+        return
+    try:
+        write_atomic(path, seal(entry))
+    except (OSError, ValueError, TypeError):  # a value JSON cannot hold: nothing kept
         pass
 
 

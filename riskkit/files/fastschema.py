@@ -32,8 +32,8 @@ _ANNOTATIONS = {"$schema", "$id", "title", "description", "$defs", "default", "e
                 "$comment"}
 KNOWN = _ANNOTATIONS | {"type", "properties", "required", "additionalProperties",
                         "patternProperties", "items", "enum", "pattern", "minimum", "maximum",
-                        "minLength", "minItems", "uniqueItems", "$ref", "format", "oneOf",
-                        "not", "propertyNames"}
+                        "minLength", "minItems", "maxItems", "maxProperties", "uniqueItems",
+                        "$ref", "format", "oneOf", "not", "propertyNames"}
 
 
 class Unsupported(Exception):
@@ -133,6 +133,12 @@ def compile_schema(schema: Schema) -> Check:
         if "minItems" in node:
             n = node["minItems"]
             checks.append(lambda v: not isinstance(v, list) or len(v) >= n)
+        if "maxItems" in node:
+            most = node["maxItems"]
+            checks.append(lambda v: not isinstance(v, list) or len(v) <= most)
+        if "maxProperties" in node:
+            most_keys = node["maxProperties"]
+            checks.append(lambda v: not isinstance(v, dict) or len(v) <= most_keys)
         if node.get("uniqueItems"):
             checks.append(lambda v: not isinstance(v, list) or _unique(v))
         if "items" in node:

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes, *, exclusive: bool = False) -> None:
+def write_atomic(path: str | os.PathLike, data: str | bytes, *, exclusive: bool = False,
+                 through_links: bool = False) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the whole new one.
 
-    With ``exclusive`` an existing file is never replaced (FileExistsError).
+    With ``exclusive`` an existing file is never replaced (FileExistsError), and
+    neither is a link, even a broken one. Otherwise what is at ``path`` is respected:
+    with ``through_links`` (``-o FILE``) a link is written through (the file it points at
+    is replaced, the link stays); a FIFO or a device is opened and written to
+    (``/dev/null`` stays a device); only a regular file, or nothing, is replaced by a
+    rename.
     """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    if not exclusive and path.exists() and not path.is_file():  # -o /dev/null, a pipe
-        with open(path, "wb") as handle:  # a rename would replace the device itself
-            handle.write(payload)
-        return
+    if not exclusive:
+        if through_links:
+            path = target(path)
+        if path.exists() and not path.is_file():  # -o /dev/null, a named pipe
+            with open(path, "wb") as handle:  # a rename would replace the device itself
+                handle.write(payload)
+            return
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
@@ -46,3 +56,14 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, exclusive: bool 
         except FileNotFoundError:
             pass
         raise
+
+
+def target(path: Path) -> Path:
+    """The file a write to ``path`` lands in: ``path``, or, when it is a link (a chain of
+    links, a broken one too), the path it leads to. A link that loops is an OSError."""
+    if not path.is_symlink():
+        return path
+    try:
+        return path.resolve(strict=False)
+    except RuntimeError:  # Python before 3.13 says a loop so
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), os.fspath(path)) from None

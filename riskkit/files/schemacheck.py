@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from riskkit.problems import Problem, did_you_mean, field_path
+from riskkit.problems import Names, Problem, did_you_mean, field_path
 from riskkit.files.yamlload import Doc
 
 if TYPE_CHECKING:  # imported when first needed: most runs never build a validator
@@ -167,10 +167,11 @@ def _explain(error: ValidationError, written: Callable[[Where], str | None] | No
         node: Any = error.schema  # the object schema holding additionalProperties
         known = set(node.get("properties", {}))
         patterns = [re.compile(p) for p in node.get("patternProperties", {})]
+        names = Names(known)  # once: a file may hold thousands of unknown keys
         for key in instance:
             if key in known or any(p.search(key) for p in patterns):
                 continue
-            suffix = did_you_mean(key, known) or \
+            suffix = did_you_mean(key, names) or \
                 (f"; known fields: {', '.join(sorted(known))}" if known else "")
             place = f" in {where}" if path else ""
             yield path + (key,), "S100", f"unknown field '{key}'{place}{suffix}", True
@@ -219,6 +220,11 @@ def _explain(error: ValidationError, written: Callable[[Where], str | None] | No
         return
     if kind == "minItems":
         yield path, "S103", f"{where}: needs at least {value} item(s)", False
+        return
+    if kind in ("maxItems", "maxProperties"):
+        unit = "item(s)" if kind == "maxItems" else "entries"
+        yield path, "S103", (f"{where}: has {len(instance)} {unit}; riskkit takes at most "
+                             f"{value}"), False
         return
     if kind == "uniqueItems":
         yield path, "S103", f"{where}: items must be unique", False

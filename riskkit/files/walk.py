@@ -9,6 +9,9 @@
   a folder reached twice is read at the first place in sorted order.
 - A folder that cannot be listed (no permission) is returned with the reason, for the
   caller to report; a top folder that is not there is empty.
+- Given a boundary (``inside``, a real folder: the workspace's repository), a link that
+  leads outside it, to a file or a folder, is not followed: it is returned as refused,
+  for the caller to report (``riskkit.files.reading``).
 - The files come sorted, so every output built from them is stable.
 """
 
@@ -18,6 +21,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from riskkit.files.reading import contained, outside
 from riskkit.problems import Problem
 
 YAML = (".yaml", ".yml")
@@ -41,26 +45,33 @@ def wanted(rel: str) -> bool:
 @dataclass(frozen=True)
 class Walk:
     """What a walk found: the files (paths under the top folder, sorted), the folders
-    that could not be listed, each with the reason, and the folders listed (the top one
-    first; an index keeps them to notice a folder renamed or moved in later)."""
+    that could not be listed, each with the reason, the folders listed (the top one
+    first; an index keeps them to notice a folder renamed or moved in later), and the
+    links refused for leading outside the boundary, each with its problem code and
+    reason."""
 
     files: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     folders: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
 
     def problems(self, rel: Callable[[str], str]) -> list[Problem]:
-        """A problem for each folder that could not be listed; ``rel`` names a path as
-        users see it."""
+        """A problem for each folder that could not be listed and each link refused;
+        ``rel`` names a path as users see it."""
         return [Problem(rel(path), 1, 1, "Y009", f"cannot read folder: {reason}")
-                for path, reason in self.unreadable]
+                for path, reason in self.unreadable] + \
+            [Problem(rel(path), 1, 1, code, reason) for path, code, reason in self.refused]
 
 
-def walk(top: str | os.PathLike, yaml_only: bool = True) -> Walk:
+def walk(top: str | os.PathLike[str], yaml_only: bool = True,
+         inside: str | None = None) -> Walk:
     """The files under ``top`` (recursively), by the rules above; every file when not
-    ``yaml_only`` (the folders are walked then, whatever their names)."""
+    ``yaml_only`` (the folders are walked then, whatever their names). With ``inside``
+    (a real folder), links leading out of it are refused rather than followed."""
     found: list[str] = []
     unreadable: list[tuple[str, str]] = []
     listed: list[str] = []
+    refused: list[tuple[str, str, str]] = []
     visited: set[str] = set()
     stack = [os.fspath(top)]
     while stack:  # os.scandir: one system call a folder, no stat a file
@@ -69,6 +80,10 @@ def walk(top: str | os.PathLike, yaml_only: bool = True) -> Walk:
         if real in visited:  # a linked folder seen already: no loops
             continue
         visited.add(real)
+        if inside is not None and not contained(real, inside):
+            if os.path.isdir(current):  # a folder not there is empty, as below
+                refused.append((current, "Y012", outside().reason))
+            continue
         try:
             with os.scandir(current) as listing:
                 entries = list(listing)
@@ -81,6 +96,11 @@ def walk(top: str | os.PathLike, yaml_only: bool = True) -> Walk:
         folders = []
         for entry in entries:
             if entry.name.startswith("."):
+                continue
+            if inside is not None and entry.is_symlink() \
+                    and not contained(entry.path, inside):  # not even looked at
+                if not yaml_only or is_yaml(entry.name) or _is_dir(entry):
+                    refused.append((entry.path, "Y012", outside().reason))
                 continue
             if yaml_only and is_yaml(entry.name):  # a folder so named too: it is reported
                 found.append(entry.path)
@@ -96,4 +116,12 @@ def walk(top: str | os.PathLike, yaml_only: bool = True) -> Walk:
         stack.extend(sorted(folders, reverse=True))  # depth first, in sorted order
     found.sort()
     unreadable.sort()
-    return Walk(found, unreadable, listed)
+    refused.sort()
+    return Walk(found, unreadable, listed, refused)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False

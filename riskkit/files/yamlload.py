@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import yaml
 
 from riskkit.codes import severity_of
+from riskkit.files import reading
 from riskkit.problems import Problem, Severity
 
 if TYPE_CHECKING:  # checked as the C loader; both build the same nodes
@@ -96,7 +97,7 @@ class _Loader(_Base):
         resolved: str = super().resolve(kind, value, implicit)
         return resolved
 
-MAX_BYTES = 5 * 1024 * 1024  # a risk or runbook file is a few KB; 5 MB is clearly not one
+MAX_BYTES = reading.MAX_BYTES  # a risk or runbook file is a few KB; 5 MB is clearly not one
 MAX_DEPTH = 64
 MAX_VALUES = 200_000  # bounds alias expansion ("billion laughs")
 
@@ -532,13 +533,17 @@ def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
                                                                              display)
 
 
-def load_file(path: str | os.PathLike[str], display: str | None = None
-              ) -> tuple[Doc | None, list[Problem]]:
-    """Read and parse a YAML file; never raises for what is wrong with the file."""
+def load_file(path: str | os.PathLike[str], display: str | None = None, *,
+              inside: str | None = None) -> tuple[Doc | None, list[Problem]]:
+    """Read and parse a YAML file; never raises for what is wrong with the file.
+
+    Only a regular file of at most :data:`MAX_BYTES` is read, and with ``inside`` (a real
+    folder) only one that lies in it (``riskkit.files.reading``)."""
     display = display or os.fspath(path)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+        raw = reading.read_bytes(path, inside=inside)
+    except reading.Refused as refused:
+        return None, [Problem(display, 1, 1, refused.code, refused.reason)]
     except IsADirectoryError:
         return None, [Problem(display, 1, 1, "Y009", "is a folder, not a YAML file")]
     except FileNotFoundError:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from riskkit.files.written import AsWritten
 from riskkit.git.repo import WORKTREE, Repo, Snapshot, snapshot
+
+if TYPE_CHECKING:
+    from riskkit.register.matrix import Rating
+    from riskkit.register.risk import Risk
 
 RISK_FIELDS = ("title", "owner", "status", "category", "treatment", "acceptance",
                "rto_minutes", "runbooks")
@@ -11,22 +18,26 @@ STEP_FIELDS = ("title", "role", "needs", "minutes", "do", "run", "verify", "roll
                "approval", "irreversible")
 
 
-def parse_revs(revs: tuple[str, ...]) -> tuple[str, str | None]:
-    """``()`` -> HEAD..worktree; ``(A,)`` -> A..worktree; ``(A, B)`` or ``("A..B",)``."""
-    if len(revs) == 1 and ".." in revs[0]:
-        old, new = revs[0].split("..", 1)
-        return old or "HEAD", new or "HEAD"
+def parse_revs(revs: tuple[str, ...]) -> tuple[str, str | None, bool]:
+    """``()`` -> HEAD..worktree; ``(A,)`` -> A..worktree; ``(A, B)`` or ``("A..B",)``;
+    ``("A...B",)`` as git reads it: B against where it branched off A (the third value
+    says so). An empty side is HEAD."""
+    if len(revs) == 1:
+        for sep in ("...", ".."):  # the longer first: "A...B" is not "A." .. ".B"
+            if sep in revs[0]:
+                old, new = revs[0].split(sep, 1)
+                return old or "HEAD", new or "HEAD", sep == "..."
     if len(revs) == 2:
-        return revs[0], revs[1]
-    return (revs[0] if revs else "HEAD"), WORKTREE
+        return revs[0], revs[1], False
+    return (revs[0] if revs else "HEAD"), WORKTREE, False
 
 
-def _rating(r) -> dict:
+def _rating(r: Rating) -> dict:
     return {"likelihood": r.likelihood, "impact": r.impact, "score": r.score,
             "level": r.level.id, "level_rank": r.level.rank}
 
 
-def _risk_summary(risk) -> dict:
+def _risk_summary(risk: Risk) -> dict:
     return {"id": risk.id, "title": risk.title, "owner": risk.owner, "status": risk.status,
             "level": risk.level.id, "score": risk.rating.score, "file": risk.file}
 
@@ -47,7 +58,7 @@ def compare_risks(old: Snapshot, new: Snapshot) -> dict:
     changed = []
     for rid, nid in sorted(pairs, key=lambda p: p[1]):
         a, b = old.risks[rid], new.risks[nid]
-        changes = []
+        changes: list[dict[str, Any]] = []
         ra, rb = a.rating, b.rating
         if (ra.level.id, ra.score) != (rb.level.id, rb.score):
             direction = "up" if (rb.level.rank, rb.score) > (ra.level.rank, ra.score) else "down"
@@ -70,7 +81,7 @@ def compare_risks(old: Snapshot, new: Snapshot) -> dict:
             "renamed": renamed, "changed": changed}
 
 
-def plain(value):
+def plain(value: Any) -> Any:
     """A risk field as JSON-ready data: a tuple as a list, a record (treatment…) as a dict."""
     if isinstance(value, AsWritten):
         return value.to_dict()
@@ -91,11 +102,11 @@ def compare_runbooks(old: Snapshot, new: Snapshot) -> dict:
                 steps_changed.append({"id": sid, "fields": fields})
         eta_a = a.eta_minutes
         eta_b = b.eta_minutes
-        entry = {"id": rid, "title": b.title,
-                 "steps_added": sorted(set(sb) - set(sa)),
-                 "steps_removed": sorted(set(sa) - set(sb)),
-                 "steps_changed": steps_changed,
-                 "eta_minutes": {"from": eta_a, "to": eta_b}}
+        entry: dict[str, Any] = {"id": rid, "title": b.title,
+                                 "steps_added": sorted(set(sb) - set(sa)),
+                                 "steps_removed": sorted(set(sa) - set(sb)),
+                                 "steps_changed": steps_changed,
+                                 "eta_minutes": {"from": eta_a, "to": eta_b}}
         other = [f for f in ("title", "severity", "owner", "risks", "triggers", "inputs",
                              "scenarios", "exit_criteria") if getattr(a, f) != getattr(b, f)]
         entry["fields"] = other
@@ -109,12 +120,16 @@ def compare_runbooks(old: Snapshot, new: Snapshot) -> dict:
             "changed": changed}
 
 
-def diff(ws_root, revs: tuple[str, ...]) -> dict:
+def diff(ws_root: Path, revs: tuple[str, ...]) -> dict:
     """The differences between two revisions of the workspace, as plain data."""
     repo = Repo(ws_root)
     try:
-        old_rev, new_rev = parse_revs(revs)
-        old_commit = repo.resolve(old_rev)
+        old_rev, new_rev, from_base = parse_revs(revs)
+        if from_base and new_rev is not WORKTREE:
+            old_commit = repo.merge_base(old_rev, new_rev)
+            old_rev = f"merge-base({old_rev}, {new_rev})"
+        else:
+            old_commit = repo.resolve(old_rev)
         new_commit = repo.resolve(new_rev) if new_rev is not WORKTREE else WORKTREE
         old = snapshot(repo, old_commit, old_rev)
         new = snapshot(repo, new_commit, new_rev or "working tree")

@@ -20,10 +20,12 @@ def _git(root: Path, *args: str) -> str | None:
 
 def file_version(root: Path, rel: str) -> str:
     """``<short commit>``, ``<short commit> with uncommitted changes``, or ``not in git``."""
-    commit = _git(root, "log", "-1", "--format=%h", "--abbrev=12", "--", rel)
+    # --literal-pathspecs: a file named "runbooks/[x].yaml" is that file, not a pattern.
+    commit = _git(root, "--literal-pathspecs", "log", "-1", "--format=%h", "--abbrev=12",
+                  "--", rel)
     if commit is None or _git(root, "rev-parse", "--is-inside-work-tree") != "true":
         return "not in git"
-    dirty = _git(root, "status", "--porcelain", "--", rel)
+    dirty = _git(root, "--literal-pathspecs", "status", "--porcelain", "--", rel)
     if not commit:
         return "uncommitted changes"
     return f"{commit} with uncommitted changes" if dirty else commit
@@ -36,9 +38,29 @@ def commit_on(root: Path, rel: str, day: str) -> str | None:
     A commit's day is its committer date in its own time zone: the day the change landed
     where it was made, the same on every machine.
     """
-    out = _git(root, "log", "--format=%h %cI", "--abbrev=12", "--", rel)
+    out = _git(root, "--literal-pathspecs", "log", "--format=%h %cI", "--abbrev=12", "--",
+               rel)
     for line in (out or "").splitlines():
         commit, _, when = line.partition(" ")
         if when[:10] <= day:
             return commit
     return None
+
+
+def pinned_commit(root: Path, rel: str) -> tuple[str | None, bool]:
+    """The full commit that last changed ``rel``, and whether the file differs from it
+    (changed or not yet committed); ``(None, False)`` outside git."""
+    if _git(root, "rev-parse", "--is-inside-work-tree") != "true":
+        return None, False
+    commit = _git(root, "log", "-1", "--format=%H", "--", rel) or None
+    dirty = bool(_git(root, "status", "--porcelain", "--", rel))
+    return commit, dirty or commit is None
+
+
+def merge_driver(root: Path, rel: str) -> str | None:
+    """The ``merge`` attribute git gives ``rel`` (``union``, ``unspecified``…); None
+    outside git."""
+    if _git(root, "rev-parse", "--is-inside-work-tree") != "true":
+        return None
+    out = _git(root, "check-attr", "merge", "--", rel)
+    return out.rpartition(": ")[2] if out else None

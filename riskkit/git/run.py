@@ -11,6 +11,7 @@ back to git or to the disk unchanged.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 import time
@@ -106,6 +107,10 @@ def run(root: str | os.PathLike, *args: str, check: bool = True, timeout: float 
     return result
 
 
+# A found object's header: only git's own words, so a name in a request cannot pass for one.
+FOUND = re.compile(rb"(?P<oid>[0-9a-f]{40}|[0-9a-f]{64}) (?P<type>[a-z]+) (?P<size>[0-9]+)\n")
+
+
 class Batch:
     """One ``git cat-file --batch`` process: many blobs read through one pipe.
 
@@ -149,13 +154,16 @@ class Batch:
         try:
             stdin.write(encode(spec) + b"\n")
             stdin.flush()
-            header = stdout.readline().split()
-            if len(header) == 3:  # "<sha> <type> <size>", then the object and a newline
-                size = int(header[2])
+            line = stdout.readline()
+            found = FOUND.fullmatch(line)
+            if found:  # "<oid> <type> <size>", then the object and a newline
+                size = int(found["size"])
                 data = stdout.read(size + 1)[:size]
                 if len(data) == size:
-                    return data if header[1] == b"blob" else None
-            elif len(header) == 2:  # "<spec> missing" (or ambiguous)
+                    return data if found["type"] == b"blob" else None
+            elif line.endswith((b" missing\n", b" ambiguous\n")):
+                # "<spec> missing": the spec is echoed as given, spaces and all, so the
+                # answer is read from its end, never by splitting the line on spaces.
                 return None
         except (OSError, ValueError):
             pass

@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from riskkit import __version__
 from riskkit.drill.model import quarter_of
@@ -19,6 +22,11 @@ from riskkit.runbook.view import view as runbook_view
 from riskkit.present.jinja import render_template
 from riskkit.register.links import missing_risks
 from riskkit.runbook.render import render_steps, resolve_inputs
+
+if TYPE_CHECKING:
+    from riskkit.load import Loaded
+    from riskkit.runbook.model import Runbook
+    from riskkit.workspace import Workspace
 
 PREFLIGHT = [
     "No live incident and no risky change under way (check the incident channel and the "
@@ -137,8 +145,8 @@ def _printed(view: PlanView) -> PlanView:
     return replace(view, steps=steps)
 
 
-def plan_context(ws, loaded, runbook, given: dict, scenario: str | None,
-                 as_of: dt.date, measured: dict | None = None) -> dict:
+def plan_context(ws: Workspace, loaded: Loaded, runbook: Runbook, given: dict, scenario: str | None,
+                 as_of: dt.date, measured: Mapping[str, float] | None = None) -> dict:
     """Everything the emergency plan templates need, as sorted plain data."""
     values = resolve_inputs(runbook, given)
     view = runbook_view(runbook, ws.roles, loaded.risks_of(runbook.id), scenario, measured,
@@ -156,8 +164,9 @@ def plan_context(ws, loaded, runbook, given: dict, scenario: str | None,
     }
 
 
-def checklist_context(ws, loaded, runbook, given: dict, scenario: str | None,
-                      as_of: dt.date, kind: str, measured: dict | None = None) -> dict:
+def checklist_context(ws: Workspace, loaded: Loaded, runbook: Runbook, given: dict,
+                      scenario: str | None, as_of: dt.date, kind: str,
+                      measured: Mapping[str, float] | None = None) -> dict:
     """One drill checklist: the runbook's steps with room for what really happened.
 
     Given inputs and the defaults they allow are filled in; the rest print as ``{name}``.
@@ -223,7 +232,7 @@ def _blocks(step: StepView) -> tuple[CommandBlock, ...]:
     return step.rollback_blocks if isinstance(step, PrintedStep) else ()
 
 
-def pack_inputs(runbooks: list, given: dict) -> list[dict]:
+def pack_inputs(runbooks: list[Runbook], given: dict) -> list[dict]:
     """The ``--var`` values for each runbook of a checklist pack: the inputs it declares,
     and the names no runbook of the pack declares (so that it refuses them, with a
     did-you-mean, as ``runbook render`` would)."""
@@ -235,28 +244,33 @@ def pack_inputs(runbooks: list, given: dict) -> list[dict]:
     return out
 
 
-def plan_md(context: dict, root=None, paper: str = "a4") -> str:
+def plan_md(context: dict, root: Path | None = None, paper: str = "a4") -> str:
     """The emergency plan from ``plan_context``; ``root``: the workspace, whose
     templates/ may override the built-in ones."""
     return render_template(root, "plan.md.j2", {**context, "paper": paper})
 
 
-def plan_html(context: dict, root=None, paper: str = "a4") -> str:
+def plan_html(context: dict, root: Path | None = None, paper: str = "a4") -> str:
     return render_template(root, "plan.html.j2", {**context, "paper": paper})
 
 
-def plan_txt(context: dict, root=None, paper: str = "a4") -> str:
+def plan_txt(context: dict, root: Path | None = None, paper: str = "a4") -> str:
     return render_template(root, "plan.txt.j2", {**context, "paper": paper})
 
 
-def checklist_pack(ws, contexts: list[dict]) -> dict:
+def checklist_pack(ws: Workspace, contexts: list[dict]) -> dict:
     """One or more checklists (from ``checklist_context``) printed as one pack."""
     return {"checklists": contexts, "org": ws.name}
 
 
-def checklists_md(pack: dict, root=None, paper: str = "a4") -> str:
+def checklists_md(pack: dict, root: Path | None = None, paper: str = "a4") -> str:
     return render_template(root, "checklist.md.j2", {**pack, "paper": paper})
 
 
-def checklists_html(pack: dict, root=None, paper: str = "a4") -> str:
+def checklists_html(pack: dict, root: Path | None = None, paper: str = "a4") -> str:
     return render_template(root, "checklist.html.j2", {**pack, "paper": paper})
+
+
+# The other documents built from plans (the runbook site, the binder) print them alike.
+printed_view = _printed
+printed_stages = _stages

@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 
 from riskkit.codes import FAMILIES, REGISTRY, Code, Severity
-from riskkit.present.formats import markdown_table, to_json
+from riskkit.present.formats import markdown_table, table_cell, to_json
 
 WIDTH = 88
 
@@ -37,7 +37,7 @@ def list_md(codes: tuple[Code, ...] = REGISTRY) -> str:
     intro = (f"The first letter says what is wrong: {families_line('`')}. Errors fail "
              "`riskkit validate`; warnings fail it only with `--strict`.")
     return (textwrap.fill(intro, WIDTH) + "\n\n"
-            + markdown_table(rows, ["code", "severity", "meaning"]))
+            + markdown_table(rows, ["code", "severity", "meaning"], escape=table_cell))
 
 
 def list_json(codes: tuple[Code, ...] = REGISTRY) -> str:

@@ -8,17 +8,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections.abc import Callable
+from typing import Any
 
 from riskkit.problems import Problem
 
 
-def to_json(data) -> str:
+def to_json(data: Any) -> str:
     """``data`` as indented JSON; a typed view in it (one with ``to_dict()``) as its dict."""
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False,
                       default=_as_dict) + "\n"
 
 
-def _as_dict(value):
+def _as_dict(value: Any) -> Any:
     to_dict = getattr(value, "to_dict", None)
     if to_dict is None:
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
@@ -59,8 +62,10 @@ PROBLEM_FORMATS = {"text": problems_text, "json": problems_json, "github": probl
 def validate_summary(counts: dict, problems: list[Problem]) -> str:
     """The line ``validate`` ends its text output with (on stderr)."""
     errors = sum(p.is_error for p in problems)
+    alerts = f", {counts['alerts']} alerts" if "alerts" in counts else ""
+    incidents = f", {counts['incidents']} incidents" if counts.get("incidents") else ""
     return (f"{counts['risks']} risks, {counts['runbooks']} runbooks, "
-            f"{counts['drills']} drills: {errors} error(s), "
+            f"{counts['drills']} drills{incidents}{alerts}: {errors} error(s), "
             f"{len(problems) - errors} warning(s)")
 
 
@@ -76,13 +81,51 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def markdown_table(rows: list[list[str]], headers: list[str]) -> str:
-    def esc(value) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
-
+def markdown_table(rows: list[list[Any]], headers: list[str],
+                   escape: Callable[[Any], str] | None = None) -> str:
+    """A Markdown table; each cell is user text, escaped by ``md_text`` unless ``escape``
+    says otherwise (``table_cell`` for riskkit's own Markdown, code spans and all)."""
+    esc = escape or md_text
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     out += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
     return "\n".join(out) + "\n"
+
+
+def table_cell(value: Any) -> str:
+    """A cell of riskkit's own Markdown: on one line, its pipes escaped, nothing else."""
+    return " ".join(str(value).replace("|", "\\|").splitlines())
+
+
+# Markdown that user text must not make: emphasis, code, links and images ([ ] !),
+# HTML (< >), entities (&), tables (|), strike-through (~), math ($), escapes (\).
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$!])")
+# A zero-width space after "@" (as the entity, which GitHub renders invisibly), so that
+# "@team" in a title reads as written but neither links nor notifies anyone.
+NO_MENTION = "@&#8203;"
+# What starts a bare link on GitHub: "scheme://" and "www." (the last character of each
+# match becomes an entity).
+NO_AUTOLINK = re.compile(r"(?<=:)/|(?i:www)\.")
+
+
+def md_text(value: Any) -> str:
+    """User text (a title, an owner, an id) as inline Markdown that renders as the text it
+    is: on one line, every character that Markdown or GitHub would read as markup
+    backslash-escaped (so no image, link, HTML tag or table cell comes out of a title),
+    and no ``@`` mention."""
+    text = " ".join(str(value).splitlines())
+    text = MD_SPECIAL.sub(r"\\\1", text).replace("@", NO_MENTION)
+    # GitHub links a bare URL from its raw text, escapes and all (a link to a mangled
+    # address): an entity for "/" or "." keeps the text and makes no link.
+    return NO_AUTOLINK.sub(lambda m: m.group()[:-1] + f"&#{ord(m.group()[-1])};", text)
+
+
+def md_code(value: Any) -> str:
+    """``value`` as a Markdown code span (a revision, say), whatever backticks it holds."""
+    text = " ".join(str(value).splitlines())
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def csv_table(rows: list[list], headers: list[str]) -> str:

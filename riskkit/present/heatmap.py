@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
+from riskkit.problems import visible
 from riskkit.register import rules
 from riskkit.register.matrix import Matrix
+from riskkit.register.risk import Risk
 
 
-def heatmap(matrix: Matrix, risks, residual: bool = False) -> dict:
+def heatmap(matrix: Matrix, risks: Iterable[Risk], residual: bool = False) -> dict:
     """Plain data: one cell per likelihood x impact, with its level and the risks in it."""
     cells: dict[tuple[int, int], list[str]] = {}
     for risk in risks:
@@ -48,11 +51,14 @@ def _paint(text: str, color: str) -> str:
 
 
 def heatmap_text(data: dict, color: bool = False) -> str:
-    likelihood, impact = data["likelihood"], data["impact"]
-    names = {lv["id"]: lv["name"] for lv in data["levels"]}
+    """The heat map for a terminal. Its names are made visible here, before the colour
+    codes go in (the command emits painted text as it is: ``riskkit.cli.common.emit``)."""
+    likelihood = [visible(x) for x in data["likelihood"]]
+    impact = [visible(x) for x in data["impact"]]
+    names = {lv["id"]: visible(lv["name"]) for lv in data["levels"]}
     width = max(12, *(len(names[c["level"]]) + 5 for c in data["cells"]))
     label = max(len(x) for x in likelihood) + 4
-    lines = [f"{data['rating'].capitalize()} ratings on the {data['matrix']} matrix "
+    lines = [f"{data['rating'].capitalize()} ratings on the {visible(data['matrix'])} matrix "
              f"({data['total']} risks)", ""]
     by_row: dict[int, list] = {}
     for cell in data["cells"]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from html import escape
 
+from riskkit.present.diff import one_line
+
 
 def history_text(data: dict) -> str:
     lines = [f"{data['id']}: {len(data['entries'])} change(s)"]
     for e in data["entries"]:
         s = e["state"]
         rating = f"{s['level']:<9} {s['score']:>3}" if s else f"{'-':<9} {'-':>3}"
-        lines.append(f"{e['date']}  {e['short']}  {rating}  {e['author']}: "
-                     f"{'; '.join(e['changes'])}  ({e['subject']})")
+        lines.append(one_line(f"{e['date']}  {e['short']}  {rating}  {e['author']}: "
+                              f"{'; '.join(e['changes'])}  ({e['subject']})"))
     return "\n".join(lines) + "\n"
 
 

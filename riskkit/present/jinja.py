@@ -6,21 +6,34 @@ Everything renders in Jinja's sandbox with undefined names as errors; HTML is au
 
 from __future__ import annotations
 
+import os
 import re
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from riskkit.files import reading
 from riskkit.problems import Problem, ProblemsFound
 from riskkit.runbook.text import sandbox as _sandbox
 
+if TYPE_CHECKING:
+    from jinja2 import BaseLoader
+    from markupsafe import Markup
 
-def environment(workspace_root: Path | None, html: bool):
+    from riskkit.runbook.budget import BoundedSandbox
+
+
+def environment(workspace_root: Path | None, html: bool) -> BoundedSandbox:
     """Templates from the workspace's templates/ first, then the built-in ones."""
-    from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader
+    from jinja2 import ChoiceLoader, PackageLoader
 
-    loaders = []
+    from jinja2 import FunctionLoader
+
+    loaders: list[BaseLoader] = []
     if workspace_root is not None and (workspace_root / "templates").is_dir():
-        loaders.append(FileSystemLoader(str(workspace_root / "templates")))
+        root, inside = workspace_root, reading.boundary(workspace_root)
+        loaders.append(FunctionLoader(lambda name: _override(root, inside, name)))
     loaders.append(PackageLoader("riskkit.present", "templates"))
     env = _sandbox(autoescape=html, loader=ChoiceLoader(loaders))
     env.filters["minutes"] = _minutes
@@ -30,12 +43,50 @@ def environment(workspace_root: Path | None, html: bool):
     return env
 
 
-def _cell(value) -> str:
+class Unreadable(Exception):
+    """A template override riskkit does not read (``riskkit.files.reading``): a pipe, a
+    device, a link out of the repository, too big, not UTF-8."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _read_override(path: Path, inside: str, shown: str) -> str | None:
+    """The text of the override at ``path`` (``shown`` as users see it); None when there
+    is none (the built-in one is used); Unreadable when riskkit does not read it."""
+    try:
+        raw = reading.read_bytes(path, inside=inside)
+    except reading.Refused as refused:
+        raise Unreadable(Problem(shown, 1, 1, refused.code, refused.reason))
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise Unreadable(Problem(shown, 1, 1, "Y009", f"cannot read: {exc.strerror}"))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Unreadable(Problem(shown, 1, 1, "Y004",
+                                 f"the template is not UTF-8 text (byte 0x{raw[exc.start]:02x})"))
+
+
+def _override(root: Path, inside: str, name: str) -> tuple[str, str, Callable[[], bool]] | None:
+    """A template of the workspace's templates/, read by riskkit's rules, for Jinja."""
+    from jinja2.loaders import split_template_path
+
+    path = root.joinpath("templates", *split_template_path(name))
+    if not os.path.lexists(path):
+        return None
+    text = _read_override(path, inside, f"templates/{name}")
+    return None if text is None else (text, str(path), lambda: True)
+
+
+def _cell(value: Any) -> str:
     """A value for a Markdown table cell: a ``|`` or a newline would break the row."""
     return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
-def _minutes(value) -> str:
+def _minutes(value: Any) -> str:
     if value is None or value == "":
         return "?"
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
@@ -51,6 +102,8 @@ def render_template(workspace_root: Path | None, name: str, context: dict) -> st
     env = environment(workspace_root, html=name.endswith(".html.j2"))
     try:
         return env.get_template(name).render(context)
+    except Unreadable as exc:
+        raise ProblemsFound([exc.problem])
     except TemplateSyntaxError as exc:
         where = _template_path(workspace_root, exc.name or name)
         raise ProblemsFound([Problem(where, exc.lineno or 1, 1, "T002",
@@ -74,15 +127,21 @@ def check_overrides(root: Path) -> list[Problem]:
     from jinja2 import TemplateSyntaxError
 
     folder = root / "templates"
+    inside = reading.boundary(root)
     problems = []
     for path in sorted(folder.glob("*.j2")) if folder.is_dir() else []:
         env = environment(root, html=path.name.endswith(".html.j2"))
         try:
-            env.parse(path.read_text(encoding="utf-8"), name=path.name)
+            text = _read_override(path, inside, f"templates/{path.name}")
+            if text is None:
+                raise OSError("not a file")
+            env.parse(text, name=path.name)
+        except Unreadable as exc:
+            problems.append(exc.problem)
         except TemplateSyntaxError as exc:
             problems.append(Problem(f"templates/{path.name}", exc.lineno or 1, 1, "T002",
                                     f"template syntax error: {exc.message}"))
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             problems.append(Problem(f"templates/{path.name}", 1, 1, "T002",
                                     f"cannot read the template: {exc}"))
     return problems
@@ -94,7 +153,7 @@ def _template_path(root: Path | None, name: str) -> str:
     return f"<built-in template {name}>"
 
 
-def _template_frame(root, exc, name) -> tuple[str, int]:
+def _template_frame(root: Path | None, exc: BaseException, name: str) -> tuple[str, int]:
     """The template file and line where a render error happened (Jinja rewrites frames)."""
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith(".j2"):
@@ -108,7 +167,7 @@ _INLINE = [
 ]
 
 
-def markdown_html(text: str):
+def markdown_html(text: str) -> Markup:
     """A small, safe Markdown subset for step instructions: paragraphs, lists, code.
 
     The text is escaped first, so nothing from a runbook becomes markup by accident.
@@ -138,7 +197,7 @@ def markdown_html(text: str):
     return Markup("\n".join(out))
 
 
-def markdown_inline(text: str):
+def markdown_inline(text: str) -> Markup:
     """One line of runbook text as HTML: `code` and **bold** only, the rest escaped."""
     from markupsafe import Markup
 

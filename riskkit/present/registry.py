@@ -103,8 +103,10 @@ VIEWS: dict[str, View] = {view.name: view for view in (
     View("risks", (
         _f("table", "tables:risks_table"),
         _f("json", "tables:risks_json", JSON),
-        _f("csv", "tables:risks_csv"),
+        _f("csv", "tables:risks_csv", "every field, for spreadsheets and riskkit import"),
         _f("md", "tables:risks_md", "Markdown"),
+        _f("xlsx", "tables:risks_xlsx", "an Excel workbook, with -o FILE; needs riskkit[xlsx]",
+           "as_of"),
     )),
     View("heatmap", (
         _f("text", "heatmap:heatmap_text", "coloured on a terminal", "color"),
@@ -120,6 +122,33 @@ VIEWS: dict[str, View] = {view.name: view for view in (
         _f("text", "showtext:view_text"),
         _f("json", "formats:to_json", JSON),
     )),
+    View("find", (
+        _f("text", "find:find_text"),
+        _f("json", "formats:to_json", JSON),
+    )),
+    View("incident", (
+        _f("text", "incident:now_text"),
+        _f("json", "incident:now_json", JSON),
+        _f("html", "board:board_html", "the status board for the incident room"),
+    )),
+    View("incident-log", (
+        _f("text", "incident:log_text"),
+        _f("json", "incident:log_json", JSON),
+    )),
+    View("postmortem", (
+        _f("md", "postmortem:postmortem_md", "Markdown, to commit beside the journal"),
+        _f("html", "postmortem:postmortem_html", "a page to read or print"),
+        _f("json", "postmortem:postmortem_json", JSON),
+    )),
+    View("retro", (
+        _f("md", "retro:retro_md", "Markdown"),
+        _f("html", "retro:retro_html", "a self-contained page with charts"),
+        _f("json", "retro:retro_json", JSON),
+    )),
+    View("incidents", (
+        _f("table", "incident:list_table"),
+        _f("json", "incident:list_json", JSON),
+    )),
     View("graph", (
         _f("dot", "diagram:to_dot", "Graphviz"),
         _f("mermaid", "diagram:to_mermaid"),
@@ -129,6 +158,11 @@ VIEWS: dict[str, View] = {view.name: view for view in (
         _f("html", "documents:plan_html", "to print", "root", "paper"),
         _f("txt", "documents:plan_txt", "plain text", "root", "paper"),
     )),
+    View("binder", (
+        _f("md", "binder:binder_md", "Markdown", "root", "paper"),
+        _f("html", "binder:binder_html", "to print", "root", "paper"),
+        _f("txt", "binder:binder_txt", "plain text", "root", "paper"),
+    )),
     View("checklist", (
         _f("md", "documents:checklists_md", "Markdown", "root", "paper"),
         _f("html", "documents:checklists_html", "to print", "root", "paper"),
@@ -137,6 +171,8 @@ VIEWS: dict[str, View] = {view.name: view for view in (
         _f("table", "tables:drill_plan_table"),
         _f("json", "formats:to_json", JSON),
         _f("md", "tables:drill_plan_md", "Markdown"),
+        Format("ics", "riskkit.exchange.ics:drill_plan_ics", "iCalendar, for calendars",
+               ("as_of", "calendar")),
     )),
     View("diff", (
         _f("text", "diff:diff_text"),

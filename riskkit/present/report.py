@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
+from typing import TYPE_CHECKING
 
 from riskkit import __version__
 from riskkit.register import rules
@@ -11,8 +13,12 @@ from riskkit.present.heatmap import heatmap, heatmap_svg
 from riskkit.present.jinja import render_template
 from riskkit.review.findings import KINDS, review, summary
 
+if TYPE_CHECKING:
+    from riskkit.incident.records import IncidentRecord
+    from riskkit.load import Loaded
 
-def report_context(loaded, as_of: dt.date) -> dict:
+
+def report_context(loaded: Loaded, as_of: dt.date) -> dict:
     ws = loaded.workspace
     risks = loaded.risks
     findings = review(loaded, as_of)
@@ -22,6 +28,7 @@ def report_context(loaded, as_of: dt.date) -> dict:
                "count": sum(r.level.id == lv.id for r in active),
                "residual": sum((r.residual or r.rating).level.id == lv.id for r in active)}
               for lv in reversed(ws.matrix.levels)]
+    records = loaded.incident_records()
     runbooks = []
     for rb in loaded.runbooks:
         eta = rb.eta_minutes
@@ -34,7 +41,8 @@ def report_context(loaded, as_of: dt.date) -> dict:
                          "within": rules.within_rto(eta, linked),
                          "drilled_within": (rules.within_rto(drilled, linked)
                                             if drilled is not None else None),
-                         "risks": [r.id for r in linked]})
+                         "risks": [r.id for r in linked],
+                         "in_incidents": incidents_median(records, rb.id)})
     return {
         "org": ws.name,
         "as_of": as_of.isoformat(),
@@ -62,10 +70,34 @@ def report_context(loaded, as_of: dt.date) -> dict:
         "quarter": quarter,
         "drills_due": drill_plan(loaded, quarter),
         "runbooks": runbooks,
+        "actions": open_actions(records, as_of),
+        "incidents": sum(r.closed and (as_of - r.started_at.date()).days < 365
+                         for r in records),
         "riskkit_version": __version__,
     }
 
 
-def render_report(loaded, as_of: dt.date) -> str:
+def incidents_median(records: list[IncidentRecord], runbook_id: str
+                     ) -> dict[str, float | int] | None:
+    """The median time to mitigate of the runbook's last closed incidents (as many as a
+    step's measured minutes count), and how many there were; None when there were none."""
+    from riskkit.drill.model import RECENT_DRILLS
+    from riskkit.incident.times import number
+
+    took = [r.time_to_mitigate for r in records if r.runbook == runbook_id and r.closed
+            and r.time_to_mitigate is not None]
+    if not took:
+        return None
+    return {"median": number(statistics.median(took[-RECENT_DRILLS:])), "count": len(took)}
+
+
+def open_actions(records: list[IncidentRecord], as_of: dt.date) -> list[dict[str, object]]:
+    """Every action item open as of ``as_of``, the most overdue first."""
+    items = [a for r in records for a in r.actions if a.is_open(as_of)]
+    items.sort(key=lambda a: (a.due or dt.date.max, a.incident, a.opened_at))
+    return [a.to_dict() | {"overdue": a.overdue(as_of)} for a in items]
+
+
+def render_report(loaded: Loaded, as_of: dt.date) -> str:
     return render_template(loaded.workspace.root, "report.html.j2",
                            report_context(loaded, as_of))

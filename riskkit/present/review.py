@@ -7,11 +7,12 @@ import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Callable
 
-from riskkit.present.formats import PROBLEM_FORMATS, markdown_table, to_json
+from riskkit.present.formats import PROBLEM_FORMATS, markdown_table, md_text, to_json
 from riskkit.review.findings import Finding, summary
 from riskkit.workspace import repo_path
 
 if TYPE_CHECKING:  # pragma: no cover
+    from riskkit.exchange.digest import Digest
     from riskkit.workspace import Workspace
 
 
@@ -42,9 +43,38 @@ def review_github(findings: list[Finding], as_of: dt.date, ws: Workspace) -> str
                                       for f in findings])
 
 
+def digests_md(digests: list[Digest]) -> str:
+    """review --by-owner --format md: a section per owner, each a message of its own
+    (its key in an HTML comment, which a CI job can look for before posting)."""
+    parts = []
+    for d in digests:
+        rows = [[f.kind, f.subject, f.message, f"{f.path}:{f.line}"] for f in d.findings]
+        parts.append(f"<!-- {d.key} -->\n## {md_text(d.owner)}: {len(d.findings)} "
+                     f"finding(s) as of {d.as_of.isoformat()}\n\n"
+                     + markdown_table(rows, ["kind", "subject", "finding", "where"]))
+    return "\n".join(parts)
+
+
+def review_slack(findings: list[Finding], as_of: dt.date, ws: Workspace) -> str:
+    """One Block Kit message per owner (``riskkit.exchange.digest``)."""
+    from riskkit.exchange.digest import by_owner, slack_digests
+
+    return slack_digests(by_owner(findings, as_of, ws.name))
+
+
+def review_email(findings: list[Finding], as_of: dt.date, ws: Workspace) -> str:
+    """One RFC 5322 message per owner, at OWNER@localhost (the command's --mail-domain
+    and --mail-from say otherwise)."""
+    from riskkit.exchange.digest import by_owner, email_digests
+
+    return email_digests(by_owner(findings, as_of, ws.name), None, None)
+
+
 REVIEW_FORMATS: dict[str, Callable[[list[Finding], dt.date, Workspace], str]] = {
     "text": review_text,
     "json": review_json,
     "md": review_md,
     "github": review_github,
+    "slack": review_slack,
+    "email": review_email,
 }

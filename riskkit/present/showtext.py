@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from riskkit.runbook.view import PlanView, stage_kind
+from riskkit.runbook.view import PlanView, StepView, stage_kind
 
 
-def minutes_text(value) -> str:
+def minutes_text(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
 
 STAGE_NOTES = {"single": "", "parallel": " (in parallel)",
                "alternatives": " (alternatives: one per scenario)",
                "mixed": " (in parallel, each step only in its scenarios)"}
+
+
+def measured_text(step: StepView) -> str:
+    """What drills and incidents measured of a step, for beside its estimate:
+    ``drilled 6``, ``in incidents: median 7``, or both; empty when neither did."""
+    parts = []
+    if step.measured_minutes is not None:
+        parts.append(f"drilled {step.measured_minutes:g}")
+    if step.incident_minutes is not None:
+        parts.append(f"in incidents: median {step.incident_minutes:g}")
+    return "; ".join(parts)
 
 
 def view_text(v: PlanView) -> str:
@@ -27,6 +38,8 @@ def view_text(v: PlanView) -> str:
                                         + (f", RTO {r.rto_minutes} min" if r.rto_minutes
                                            is not None else "") + ")" for r in v.risks))
     out += [f"MISSING {m.text}" for m in v.missing]  # never left to stderr alone
+    if v.alerts:
+        out.append("alerts: " + ", ".join(v.alerts))
     if v.scenario:
         out.append(f"scenario: {v.scenario} ({v.scenarios[v.scenario]})")
     elif v.scenarios:
@@ -39,7 +52,7 @@ def view_text(v: PlanView) -> str:
         eta += f", when '{v.mitigated_by}' is done"
     out += [eta, "critical path: " + " -> ".join(v.critical_path)]
     if v.drilled_eta_minutes is not None:
-        drilled = f"as drilled: {v.drilled_eta_minutes:g} min via " \
+        drilled = f"{v.measured_label}: {v.drilled_eta_minutes:g} min via " \
             + " -> ".join(v.drilled_critical_path or ())
         if v.drilled_within_rto is not None:
             verdict = "within" if v.drilled_within_rto else "ABOVE"
@@ -60,8 +73,9 @@ def view_text(v: PlanView) -> str:
         for step in steps:
             mark = "*" if step.critical else " "
             minutes = minutes_text(step.minutes)
-            if step.measured_minutes is not None:
-                minutes += f" (drilled {step.measured_minutes:g})"
+            measured = measured_text(step)
+            if measured:
+                minutes += f" ({measured})"
             flags = "".join([f" [approval: {step.approval}]" if step.approval else "",
                              " [irreversible]" if step.irreversible else "",
                              " [mitigates]" if step.mitigates else "",

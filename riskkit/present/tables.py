@@ -3,10 +3,11 @@ each as a text table, JSON, Markdown (and CSV for the register)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from riskkit.present.formats import csv_table, markdown_table, table, to_json
+from riskkit.present.formats import markdown_table, table, to_json
 from riskkit.present.showtext import minutes_text
 from riskkit.register import rules
 
@@ -31,8 +32,6 @@ class RiskList:
 
 
 RISK_HEADERS = ["id", "level", "score", "LxI", "residual", "status", "owner", "title"]
-RISK_CSV_HEADERS = ["id", "level", "score", "likelihood", "impact", "residual_level",
-                    "residual_score", "status", "owner", "above_appetite", "title", "file"]
 
 
 def _risk_rows(data: RiskList) -> list[list[Any]]:
@@ -57,11 +56,21 @@ def risks_md(data: RiskList) -> str:
 
 
 def risks_csv(data: RiskList) -> str:
-    rows = [[r.id, r.level.id, r.rating.score, r.rating.likelihood, r.rating.impact,
-             r.residual.level.id if r.residual else "", r.residual.score if r.residual else "",
-             r.status, r.owner, str(above).lower(), r.title, r.file]
-            for r, above in zip(data.risks, data.above)]
-    return csv_table(rows, RISK_CSV_HEADERS)
+    """Every field of every risk, one row a risk, in the flat shape of
+    ``riskkit.exchange.rows`` (what ``riskkit import`` reads back)."""
+    from riskkit.exchange.rows import csv_text, risk_row
+
+    return csv_text(risk_row(r, above) for r, above in zip(data.risks, data.above))
+
+
+def risks_xlsx(data: RiskList, as_of: dt.date | None = None) -> bytes:
+    """The rows of ``risks_csv`` as an Excel workbook (needs the ``xlsx`` extra); the
+    same bytes for the same register and ``as_of``."""
+    from riskkit.exchange.rows import risk_row
+    from riskkit.exchange.xlsx import workbook_bytes
+
+    return workbook_bytes([risk_row(r, above) for r, above in zip(data.risks, data.above)],
+                          as_of or dt.date(1980, 1, 1), "riskkit register")
 
 
 def risks_json(data: RiskList) -> str:

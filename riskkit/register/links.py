@@ -49,13 +49,16 @@ def missing_risks(loaded: Loaded, runbook: Runbook) -> list[MissingRisk]:
     """What the plan of ``runbook`` cannot show: the risks it declares that did not load
     (in declared order), then the risk files with errors that name it or one of them."""
     shown = {r.id for r in loaded.risks_of(runbook.id)}
+    from riskkit.files.reading import searchable
+
     root = loaded.workspace.root
+    inside = loaded.workspace.boundary  # a link out of the repository is an error too
     named: dict[str, set[str]] = {}
     for path in sorted({p.path for p in loaded.errors if p.path.startswith("risks/")}):
-        try:
-            text = (root / path).read_bytes()
-        except OSError:
-            text = b""
+        text = searchable(root / path, inside)
+        if text is None:  # not read (a pipe, a device, too big, outside): may hold any
+            named[path] = set()
+            continue
         found = mentions(text, [runbook.id, *runbook.risks])
         if found:
             named[path] = found

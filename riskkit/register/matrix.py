@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from riskkit.problems import Problem, did_you_mean
+from riskkit.problems import Names, Problem, did_you_mean
 from riskkit.files.yamlload import Doc
 
 _LIKELIHOOD_5 = [
@@ -35,8 +35,24 @@ _LEVELS = {
 }
 
 
-def _scale(entries: Iterable[tuple[str, str, str]]) -> list[dict[str, str]]:
+def _scale(entries: Iterable[tuple[str, str, str]]) -> list[dict[str, Any]]:
     return [{"id": i, "name": n, "description": d} for i, n, d in entries]
+
+
+# How often a risk of each likelihood occurs at most, a year: the presets' defaults, read
+# off their descriptions (NIST SP 800-30 Rev. 1, Table G-3, for nist-800-30). The top of a
+# scale has no limit: nothing is rated above it.
+_PER_YEAR_MAX = {"rare": 0.1, "unlikely": 0.34, "possible": 1, "likely": 2}
+_NIST_PER_YEAR_MAX = {"very-low": 0.1, "low": 1, "moderate": 10, "high": 100}
+
+
+def _likelihood(entries: Iterable[tuple[str, str, str]], limits: dict[str, float]
+                ) -> list[dict[str, Any]]:
+    scale = _scale(entries)
+    for entry in scale[:-1]:
+        if entry["id"] in limits:
+            entry["frequency"] = {"per_year_max": limits[entry["id"]]}
+    return scale
 
 
 def _levels(ids: Iterable[str]) -> list[dict[str, str]]:
@@ -65,28 +81,28 @@ _NIST_SCALE = [
 PRESETS: dict[str, dict[str, Any]] = {
     "3x3": {
         "name": "3x3",
-        "likelihood": _scale(_pick(_LIKELIHOOD_5, [1, 2, 3])),
+        "likelihood": _likelihood(_pick(_LIKELIHOOD_5, [1, 2, 3]), _PER_YEAR_MAX),
         "impact": _scale(_pick(_IMPACT_5, [1, 2, 3])),
         "levels": _levels(["low", "medium", "high"]),
         "thresholds": {"low": 1, "medium": 3, "high": 6},
     },
     "4x4": {
         "name": "4x4",
-        "likelihood": _scale(_pick(_LIKELIHOOD_5, [1, 2, 3, 4])),
+        "likelihood": _likelihood(_pick(_LIKELIHOOD_5, [1, 2, 3, 4]), _PER_YEAR_MAX),
         "impact": _scale(_pick(_IMPACT_5, [1, 2, 3, 4])),
         "levels": _levels(["low", "medium", "high", "critical"]),
         "thresholds": {"low": 1, "medium": 4, "high": 8, "critical": 12},
     },
     "5x5": {
         "name": "5x5",
-        "likelihood": _scale(_LIKELIHOOD_5),
+        "likelihood": _likelihood(_LIKELIHOOD_5, _PER_YEAR_MAX),
         "impact": _scale(_IMPACT_5),
         "levels": _levels(["low", "medium", "high", "critical"]),
         "thresholds": {"low": 1, "medium": 5, "high": 10, "critical": 17},
     },
     "nist-800-30": {
         "name": "nist-800-30",
-        "likelihood": _scale(_NIST_SCALE),
+        "likelihood": _likelihood(_NIST_SCALE, _NIST_PER_YEAR_MAX),
         "impact": _scale(_NIST_SCALE),
         "levels": _levels(["very-low", "low", "moderate", "high", "very-high"]),
         "grid": _NIST_I2,
@@ -99,6 +115,32 @@ class Entry:
     id: str
     name: str
     description: str = ""
+    per_year_max: float | None = None  # likelihood only: occurrences a year at most
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "name": self.name,
+                               "description": self.description}
+        if self.per_year_max is not None:
+            out["frequency"] = {"per_year_max": self.per_year_max}
+        return out
+
+    @property
+    def frequency_text(self) -> str:
+        """The frequency in words: ``once in 10 years``, ``once a year``, ``3 times a
+        year``; empty when the level states none."""
+        return frequency_text(self.per_year_max)
+
+
+def frequency_text(per_year: float | None) -> str:
+    if per_year is None:
+        return ""
+    if per_year < 1:
+        return f"once in {round(1 / per_year):g} years"
+    if per_year == 1:
+        return "once a year"
+    if per_year == 2:
+        return "twice a year"
+    return f"{per_year:g} times a year"
 
 
 @dataclass(frozen=True)
@@ -157,8 +199,8 @@ class Matrix:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "likelihood": [e.__dict__ for e in self.likelihood],
-            "impact": [e.__dict__ for e in self.impact],
+            "likelihood": [e.to_dict() for e in self.likelihood],
+            "impact": [e.to_dict() for e in self.impact],
             "levels": [{"id": lv.id, "name": lv.name, "color": lv.color} for lv in self.levels],
             "grid": [list(row) for row in self.grid],
         }
@@ -179,6 +221,7 @@ def build(data: dict[str, Any], doc: Doc, base: tuple[Any, ...], name: str
                 problem((axis, i, "id"), f"duplicate {axis} id '{entry['id']}'")
             seen.add(entry["id"])
     level_ids = [lv["id"] for lv in data["levels"]]
+    level_names = Names(level_ids)  # once for every cell
     rows, cols = len(data["likelihood"]), len(data["impact"])
     if "grid" in data:
         grid = data["grid"]
@@ -192,7 +235,7 @@ def build(data: dict[str, Any], doc: Doc, base: tuple[Any, ...], name: str
                 if cell not in level_ids:
                     problem(("grid", r, c), f"grid cell '{cell}' is not a level "
                             f"({', '.join(level_ids)})"
-                            f"{did_you_mean(str(cell), level_ids)}")
+                            f"{did_you_mean(str(cell), level_names)}")
     else:
         thresholds = data["thresholds"]
         for key in thresholds:
@@ -219,7 +262,8 @@ def build(data: dict[str, Any], doc: Doc, base: tuple[Any, ...], name: str
                    for i, lv in enumerate(data["levels"]))
     return Matrix(
         name=data.get("name", name),
-        likelihood=tuple(Entry(e["id"], e["name"], e.get("description", ""))
+        likelihood=tuple(Entry(e["id"], e["name"], e.get("description", ""),
+                               e.get("frequency", {}).get("per_year_max"))
                          for e in data["likelihood"]),
         impact=tuple(Entry(e["id"], e["name"], e.get("description", "")) for e in data["impact"]),
         levels=levels,

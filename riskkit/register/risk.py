@@ -102,6 +102,7 @@ class Risk:
             "owner": self.owner,
             "status": self.status,
             "category": self.category or None,
+            "description": self.description or None,
             "likelihood": self.rating.likelihood,
             "impact": self.rating.impact,
             "score": self.rating.score,

@@ -80,3 +80,11 @@ def drill_need(ws: Workspace, risks: Iterable[Risk]) -> DrillNeed | None:
         return None
     top = min(needing, key=lambda r: (-r.level.rank, -r.rating.score, r.id))
     return DrillNeed(top, min(ws.drill_days[r.level.id] for r in needing))
+
+
+def likelihood_allows(ws: Workspace, risk: Risk, occurrences: int) -> bool:
+    """Whether ``occurrences`` in a year fit the risk's likelihood rating: its level on
+    the matrix states the most it stands for (``frequency.per_year_max``); a level that
+    states none allows any number."""
+    limit = ws.matrix.likelihood[risk.rating.likelihood - 1].per_year_max
+    return limit is None or occurrences <= limit

@@ -46,6 +46,7 @@ SUBJECTS: dict[str, Callable[[Loaded], Iterable[Any]]] = {
     "risk": lambda loaded: [r for r in loaded.risks if rules.is_active(r)],
     "runbook": lambda loaded: loaded.runbooks,
     "drill": lambda loaded: loaded.drills,
+    "incident": lambda loaded: loaded.incident_records(),
 }
 
 

@@ -8,7 +8,7 @@ report's labels all follow.
 
 from __future__ import annotations
 
-from riskkit.review import drills, risks, runbooks
+from riskkit.review import drills, incidents, risks, runbooks
 from riskkit.review.rule import Rule
 
 RULES: tuple[Rule, ...] = (
@@ -24,6 +24,10 @@ RULES: tuple[Rule, ...] = (
     runbooks.eta_above_rto,
     runbooks.drilled_above_rto,
     runbooks.runbook_unlinked,
+    incidents.action_overdue,
+    incidents.incident_above_rto,
+    incidents.likelihood_understated,
+    incidents.incident_no_runbook,
 )
 
 RULE_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}  # the tests refuse a shared id

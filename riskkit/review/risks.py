@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Iterator
 
+from riskkit.dates import add_days
 from riskkit.register import rules
 from riskkit.review.rule import Context, Hit, rule
 
@@ -31,7 +32,7 @@ def review_overdue(ctx: Context, risk: Risk) -> Iterator[Hit]:
         yield _hit(risk, risk.at("id"),
                    f"{risk.id} ({level}) has never been reviewed; {level} risks are reviewed "
                    f"every {interval} days")
-    elif last + dt.timedelta(days=interval) < ctx.as_of:
+    elif add_days(last, interval) < ctx.as_of:  # saturates at 9999-12-31
         late = (ctx.as_of - last).days - interval
         yield _hit(risk, risk.at("review", "last"),
                    f"{risk.id} ({level}) last reviewed {last.isoformat()}, {late} days past "
@@ -60,7 +61,7 @@ def acceptance_expired(ctx: Context, risk: Risk) -> Iterator[Hit]:
 @rule("acceptance-expiring", "risk acceptance expiring soon", on="risk")
 def acceptance_expiring(ctx: Context, risk: Risk) -> Iterator[Hit]:
     until = _accepted_until(risk)
-    if until and ctx.as_of <= until <= ctx.as_of + dt.timedelta(days=EXPIRING_DAYS):
+    if until and ctx.as_of <= until <= add_days(ctx.as_of, EXPIRING_DAYS):
         yield _hit(risk, risk.at("acceptance", "until"),
                    f"{risk.id}: acceptance by {_accepted_by(risk)} expires on "
                    f"{until.isoformat()} (in {(until - ctx.as_of).days} days)")

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
     from riskkit.drill.model import Drill
+    from riskkit.incident.records import IncidentRecord
     from riskkit.load import Loaded
     from riskkit.register.risk import Risk
     from riskkit.workspace import Workspace
 
-Subject = Literal["risk", "runbook", "drill"]
+Subject = Literal["risk", "runbook", "drill", "incident"]
 
 
 class Hit(NamedTuple):
@@ -50,6 +51,11 @@ class Context:
         if runbook_id not in self._risks_of:
             self._risks_of[runbook_id] = self.loaded.risks_of(runbook_id)
         return self._risks_of[runbook_id]
+
+    @cached_property
+    def incidents(self) -> list[IncidentRecord]:
+        """Every incident of the workspace as of the load (``riskkit.incident.records``)."""
+        return self.loaded.incident_records()
 
     @cached_property
     def last_drills(self) -> dict[str, Drill]:

@@ -3,11 +3,12 @@ to mitigate above an RTO, as estimated or as drilled. Each points at the runbook
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Iterator
 
+from riskkit.dates import add_days
 from riskkit.register import rules
 from riskkit.review.rule import Context, Hit, rule
+from riskkit.runbook.measure import measured_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from riskkit.runbook.model import Runbook
@@ -39,7 +40,7 @@ def drill_overdue(ctx: Context, runbook: Runbook) -> Iterator[Hit]:
     if need is None or previous is None:
         return
     interval, top = need.interval_days, need.risk
-    if previous.date + dt.timedelta(days=interval) < ctx.as_of:
+    if add_days(previous.date, interval) < ctx.as_of:  # saturates at 9999-12-31
         late = (ctx.as_of - previous.date).days - interval
         yield _hit(runbook, f"{runbook.id} last drilled {previous.date.isoformat()}, {late} days "
                             f"past its {interval}-day interval ({top.level.id} {top.id})")
@@ -56,11 +57,13 @@ def eta_above_rto(ctx: Context, runbook: Runbook) -> Iterator[Hit]:
 
 @rule("drilled-above-rto", "time to mitigate as drilled above the RTO", on="runbook")
 def drilled_above_rto(ctx: Context, runbook: Runbook) -> Iterator[Hit]:
-    drilled = runbook.drilled_eta_minutes(ctx.loaded.measured(runbook.id))
+    measured = ctx.loaded.measured(runbook.id)
+    drilled = runbook.drilled_eta_minutes(measured)
     if drilled is None:
         return
+    label = measured_label(measured.sources)
     for check in rules.rto_checks(drilled, ctx.risks_of(runbook.id)):
         if not check.within:
-            yield _hit(runbook, f"{runbook.id}: time to mitigate as drilled "
+            yield _hit(runbook, f"{runbook.id}: time to mitigate {label} "
                                 f"{check.eta_minutes:g} min is above the RTO of {check.risk} "
                                 f"({check.rto_minutes} min)")

@@ -24,11 +24,13 @@ from __future__ import annotations
 import contextvars
 import functools
 import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from jinja2 import nodes
 from jinja2.environment import Template
 from jinja2.exceptions import TemplateRuntimeError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
@@ -95,7 +97,7 @@ def _check_format(text: Any, what: str) -> None:
         raise BudgetExceeded(f"{what}: a format width of a million or more")
 
 
-def _ticking(iterable: Any):
+def _ticking(iterable: Iterable[Any]) -> Iterator[Any]:
     budget = _budget()
     for item in iterable:
         budget.tick()
@@ -113,9 +115,9 @@ def _bounded_range(*args: int) -> range:
 _bounded_range.__name__ = "range"
 
 
-def _guard_filter(name: str, func):
+def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)  # keeps jinja_pass_arg (context, environment…)
-    def guarded(*args, **kwargs):
+    def guarded(*args: Any, **kwargs: Any) -> Any:
         _budget().tick()
         skip = 2 if getattr(func, "jinja_pass_arg", None) else 1  # the context, the value
         _check_args(args[skip:], kwargs, f"filter '{name}'")
@@ -127,7 +129,7 @@ def _guard_filter(name: str, func):
     return guarded
 
 
-def _check_replace(text, old, new) -> None:
+def _check_replace(text: Any, old: Any, new: Any) -> None:
     if isinstance(text, str) and isinstance(old, str) and isinstance(new, str):
         count = text.count(old) if old else len(text) + 1
         if len(text) + count * max(0, len(new) - len(old)) > MAX_SIZE:
@@ -150,7 +152,7 @@ class BoundedTemplate(Template):
                         raise BudgetExceeded(f"the template prints more than {MAX_OUTPUT:,} "
                                              "characters")
                     out.append(chunk)
-                return self.environment.concat(out)  # type: ignore[attr-defined]
+                return self.environment.concat(out)
             except Exception:
                 self.environment.handle_exception()
         finally:
@@ -170,7 +172,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         self.filters["_riskkit_ticking"] = _ticking
         self.filters["_riskkit_sized"] = _sized
 
-    def _parse(self, source, name, filename):  # type: ignore[override]
+    def _parse(self, source: str, name: str | None, filename: str | None
+               ) -> nodes.Template:
         tree = super()._parse(source, name, filename)
         # Every loop counts its iterations, and every ~ join is measured.
         for loop in tree.find_all(nodes.For):
@@ -185,7 +188,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
                                 for v in value]
         return tree
 
-    def call_binop(self, context, operator: str, left: Any, right: Any) -> Any:
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         _budget().tick()
         if operator == "**" and isinstance(left, int) and isinstance(right, int) \
                 and right > 0 and abs(left) > 1 \
@@ -214,7 +217,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             _check_format(value.__self__, f"'{value.__name__}'")
         return wrapped
 
-    def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Context, __obj: Any,  # noqa: N805
+             *args: Any, **kwargs: Any) -> Any:
         from jinja2.runtime import LoopContext
 
         _budget().tick(CALL_STEPS)

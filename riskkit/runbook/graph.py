@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from riskkit.problems import InputError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -41,10 +47,10 @@ class Plan:
     mitigated_by: str | None = None  # the marked step that ends the impact, if any
 
 
-def digraph(nodes: list[Node]):
+def digraph(nodes: list[Node]) -> nx.DiGraph[str]:
     import networkx as nx
 
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for node in nodes:
         graph.add_node(node.id)
     for node in nodes:
@@ -137,11 +143,12 @@ def timed(nodes: list[Node], measured: Mapping[str, float]) -> list[Node]:
     return [replace(n, minutes=measured[n.id]) if n.id in measured else n for n in nodes]
 
 
-def _clean(value: float):
+def _clean(value: float) -> float:
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
-def _topological(nodes, needs, order) -> list[str]:
+def _topological(nodes: list[Node], needs: Mapping[str, list[str]],
+                 order: Mapping[str, int]) -> list[str]:
     """Kahn's algorithm, taking ready steps in file order."""
     import heapq
 
@@ -165,35 +172,71 @@ def _topological(nodes, needs, order) -> list[str]:
     return out
 
 
+MAX_NEEDS = 200_000  # needs in a scenario's plan beyond those the file itself writes
+
+
+class PlanTooLarge(InputError):
+    """Dropping a scenario's steps would give the steps left too many needs to show."""
+
+
 def prune(nodes: list[Node], scenario: str) -> list[Node]:
     """Drop the steps whose ``when`` excludes ``scenario``; keep the order they imposed.
 
-    A kept step that needed a dropped step inherits that step's own needs (recursively).
+    A kept step that needed a dropped step inherits that step's own needs (through any
+    number of dropped steps: worked out without recursion, each dropped step once). A
+    dropped step between many steps before it and many after it would give each step
+    after it every step before it: past :data:`MAX_NEEDS` needs more than the runbook
+    writes, :class:`PlanTooLarge` is raised (validate reports it, see trial.py).
     """
     by_id = {node.id: node for node in nodes}
     dropped = {n.id for n in nodes if n.when and scenario not in n.when}
-    memo: dict[str, list[str]] = {}
+    resolved: dict[str, tuple[str, ...]] = {}  # a dropped step -> the kept steps it needs
 
-    def resolve(step_id: str) -> list[str]:
-        if step_id not in dropped:
-            return [step_id]
-        if step_id not in memo:
-            memo[step_id] = []  # guards against cycles among dropped steps
-            out: list[str] = []
-            for need in by_id[step_id].needs:
-                if need in by_id:
-                    out.extend(resolve(need))
-            memo[step_id] = out
-        return memo[step_id]
+    def resolve(start: str) -> tuple[str, ...]:
+        """The kept steps a dropped step needs, through other dropped steps, in order."""
+        if start in resolved:
+            return resolved[start]
+        resolved[start] = ()  # in progress: a cycle among dropped steps adds nothing
+        found: dict[str, dict[str, None]] = {start: {}}  # ordered sets, per step
+        stack = [(start, iter(by_id[start].needs))]
+        while stack:
+            step_id, needs = stack[-1]
+            for need in needs:
+                if need not in by_id:
+                    continue
+                if need not in dropped:
+                    found[step_id][need] = None
+                elif need in resolved:  # done, or in progress (a cycle)
+                    found[step_id].update(dict.fromkeys(resolved[need]))
+                else:
+                    resolved[need] = ()
+                    found[need] = {}
+                    stack.append((need, iter(by_id[need].needs)))
+                    break
+            else:
+                stack.pop()
+                resolved[step_id] = tuple(found.pop(step_id))
+                if stack:
+                    found[stack[-1][0]].update(dict.fromkeys(resolved[step_id]))
+        return resolved[start]
 
+    written = sum(len(n.needs) for n in nodes)
+    total = 0
     kept = []
     for node in nodes:
         if node.id in dropped:
             continue
-        needs: list[str] = []
+        needs: dict[str, None] = {}
         for need in node.needs:
-            for resolved in (resolve(need) if need in by_id else [need]):
-                if resolved not in needs:
-                    needs.append(resolved)
+            if need in dropped:
+                needs.update(dict.fromkeys(resolve(need)))
+            else:
+                needs[need] = None
+        total += len(needs)
+        if total > written + MAX_NEEDS:
+            raise PlanTooLarge(f"scenario '{scenario}': dropping the steps that do not apply "
+                               f"gives the steps left more than {MAX_NEEDS:,} needs beyond "
+                               "those written (a dropped step between many steps before it "
+                               "and many after it); add the needs in the file instead")
         kept.append(replace(node, needs=tuple(needs)))
     return kept

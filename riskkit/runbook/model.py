@@ -6,10 +6,11 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from riskkit.runbook import graph
 from riskkit.files import schemacheck
-from riskkit.problems import Problem, did_you_mean
+from riskkit.problems import Names, Problem, did_you_mean
 from riskkit.files.yamlload import Doc
 
 TEXT_FIELDS = ("title", "do", "run", "verify", "rollback")
@@ -63,6 +64,7 @@ class Runbook:
     owner: str = ""
     risks: tuple[str, ...] = ()
     triggers: tuple[str, ...] = ()
+    alerts: tuple[str, ...] = ()  # alert names, as the Prometheus rule files spell them
     inputs: tuple[Input, ...] = ()
     scenarios: dict = field(default_factory=dict)
     roles: dict = field(default_factory=dict)
@@ -76,7 +78,15 @@ class Runbook:
         return self.at()[0]
 
     def step(self, step_id: str) -> Step:
-        return next(s for s in self.steps if s.id == step_id)
+        """The step of that id (the first, should two share it); KeyError if none."""
+        return self._steps_by_id[step_id]
+
+    @functools.cached_property
+    def _steps_by_id(self) -> dict[str, Step]:
+        by_id: dict[str, Step] = {}
+        for step in self.steps:
+            by_id.setdefault(step.id, step)
+        return by_id
 
     def nodes(self) -> list[graph.Node]:
         return [s.node() for s in self.steps]
@@ -105,7 +115,7 @@ class Runbook:
             return None
         return graph.plan(graph.timed(self.nodes(), measured)).eta_minutes
 
-    def at(self, *path) -> tuple[int, int]:
+    def at(self, *path: Any) -> tuple[int, int]:
         return self.doc.at(path) if self.doc else (1, 1)
 
 
@@ -136,7 +146,7 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
     scenarios = data.get("scenarios", {})
     steps_data = data["steps"]
 
-    def problem(path, code, message, key=False):
+    def problem(path: tuple[Any, ...], code: str, message: str, key: bool = False) -> None:
         problems.append(doc.problem(path, code, f"{rb}: {message}", key=key))
 
     ids: dict[str, int] = {}
@@ -147,12 +157,14 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
                     f"duplicate step id '{step['id']}' (first at line {first[0]})")
         else:
             ids[step["id"]] = i
+    # Prepared once: a runbook of thousands of steps may have a typo in every one.
+    step_names, scenario_names, role_names = Names(ids), Names(scenarios), Names(all_roles)
     for i, step in enumerate(steps_data):
         for j, need in enumerate(step.get("needs", [])):
             if need not in ids:
                 problem(("steps", i, "needs", j), "B002",
                         f"step '{step['id']}' needs unknown step '{need}'"
-                        f"{did_you_mean(need, ids)}")
+                        f"{did_you_mean(need, step_names)}")
             elif need == step["id"]:
                 problem(("steps", i, "needs", j), "B003",
                         f"step '{step['id']}' needs itself")
@@ -161,12 +173,12 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
                 known = ", ".join(scenarios) or "none are declared"
                 problem(("steps", i, "when", j), "B004",
                         f"step '{step['id']}': unknown scenario '{scenario}'"
-                        f"{did_you_mean(scenario, scenarios)} (scenarios: {known})")
+                        f"{did_you_mean(scenario, scenario_names)} (scenarios: {known})")
         for key in ("role", "approval"):
             if key in step and step[key] not in all_roles:
                 problem(("steps", i, key), "B005",
                         f"step '{step['id']}': {key} '{step[key]}' is not a defined role"
-                        f"{did_you_mean(step[key], all_roles)} "
+                        f"{did_you_mean(step[key], role_names)} "
                         "(define it under roles: in riskkit.yaml)")
     inputs = inputs_as_written(doc, ("inputs",), data.get("inputs", {}))
     problems += _check_inputs(doc, rb, inputs)
@@ -190,6 +202,7 @@ def load_runbook(doc: Doc, roles: dict) -> tuple[Runbook | None, list[Problem]]:
         id=rb, title=data["title"], steps=steps, summary=data.get("summary", ""),
         severity=data.get("severity", ""), owner=data.get("owner", ""),
         risks=tuple(data.get("risks", [])), triggers=tuple(data.get("triggers", [])),
+        alerts=tuple(data.get("alerts", [])),
         inputs=tuple(Input(name, spec.get("description", ""), bool(spec.get("required", False)),
                            spec.get("default"), tuple(spec.get("choices", ())),
                            spec.get("pattern"), spec.get("example"))
@@ -209,7 +222,7 @@ RESERVED = {"self", "true", "false", "none", "True", "False", "None", "varargs",
             "caller"}
 
 
-def as_written(doc: Doc, path: tuple, value):
+def as_written(doc: Doc, path: tuple[Any, ...], value: Any) -> Any:
     """An input value as the text written in the file: ``010`` is '010', ``1.10`` is
     '1.10', ``true`` is 'true'; a string, a null, a list or a mapping is left as it is."""
     if value is None or isinstance(value, (str, list, dict)):
@@ -263,7 +276,7 @@ def _check_inputs(doc: Doc, rb: str, inputs: dict) -> list[Problem]:
                                         f"of its choices ({', '.join(map(str, spec['choices']))})"))
         if "pattern" in spec:
             try:
-                ok = re.fullmatch(spec["pattern"], str(default))
+                ok = re.fullmatch(spec["pattern"], str(default)) is not None
             except re.error:
                 ok = True  # the schema reports a bad pattern
             if not ok:
@@ -279,7 +292,7 @@ def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
     from riskkit.runbook.text import template_variables
 
     declared = set(data.get("inputs", {}))
-    fields = [(("title",), data["title"])]
+    fields: list[tuple[tuple[Any, ...], Any]] = [(("title",), data["title"])]
     fields += [(("inputs", name, "default"), spec["default"])
                for name, spec in data.get("inputs", {}).items()
                if isinstance(spec.get("default"), str)]
@@ -299,6 +312,7 @@ def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
                     if not spec.get("required") and spec.get("default") is None}
     problems = []
     uses: dict[str, set[str]] = {}  # input -> the inputs its default uses
+    input_names = Names(declared)
     for path, text in fields:
         if "{" not in text:
             continue
@@ -307,7 +321,7 @@ def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
             problems.append(_at_text_line(doc, path, unusable.line, unusable.code,
                                           f"{rb}: {unusable.message}"))
         for name in sorted(names - declared):
-            hint = did_you_mean(name, declared)
+            hint = did_you_mean(name, input_names)
             problems.append(doc.problem(path, "B010", f"{rb}: uses '{{{{ {name} }}}}' but "
                                         f"declares no input '{name}'{hint}"))
         for name in sorted(names & may_be_empty):
@@ -324,27 +338,19 @@ def _check_templates(doc: Doc, rb: str, data: dict) -> list[Problem]:
 
 
 def _default_cycles(uses: dict[str, set[str]]) -> list[list[str]]:
-    """Circles among input defaults (a -> b -> a), each once, from its first input."""
-    cycles, seen = [], set()
-
-    def walk(name: str, trail: list[str]) -> None:
-        for nxt in sorted(uses.get(name, ())):
-            if nxt in trail:
-                cycle = trail[trail.index(nxt):]
-                key = frozenset(cycle)
-                if key not in seen:
-                    seen.add(key)
-                    start = cycle.index(min(cycle))
-                    cycles.append(cycle[start:] + cycle[:start])
-            elif len(trail) < 50:
-                walk(nxt, trail + [nxt])
-
-    for name in sorted(uses):
-        walk(name, [name])
-    return cycles
+    """Circles among input defaults (a -> b -> a): one per tangled group of inputs, from
+    its first input by name (the step graph's search, so no number of inputs can make it
+    take long)."""
+    names = sorted(set(uses).union(*uses.values()))
+    users: dict[str, list[str]] = {name: [] for name in names}
+    for name in names:  # an edge from each input to the inputs its default uses
+        for used in sorted(uses.get(name, ())):
+            users[used].append(name)
+    return graph.cycles([graph.Node(name, tuple(users[name])) for name in names])
 
 
-def _at_text_line(doc: Doc, path: tuple, line: int | None, code: str, message: str):
+def _at_text_line(doc: Doc, path: tuple[Any, ...], line: int | None, code: str,
+                  message: str) -> Problem:
     """A problem on the file line of line ``line`` of a text field: a block scalar
     (``|`` or ``>``) starts on the line after its indicator, a plain one on its own."""
     problem = doc.problem(path, code, message)
@@ -359,11 +365,11 @@ def lint(runbook: Runbook, roles: dict) -> list[Problem]:
     out = []
     rb = runbook.id
 
-    def warn(path, code, message):
+    def warn(path: tuple[Any, ...], code: str, message: str) -> None:
         line, col = runbook.at(*path)
         out.append(Problem(runbook.file, line, col, code, f"{rb}: {message}"))
 
-    if not runbook.triggers:
+    if not runbook.triggers and not runbook.alerts:  # alerts identify it too
         warn(("id",), "W004", "no triggers: say which alerts or symptoms identify this emergency")
     for name in runbook.scenarios:
         if not any(not step.when or name in step.when for step in runbook.steps):

@@ -20,8 +20,8 @@ try:  # Python 3.11 renamed the modules of re's parser
     from re import _constants as _c  # type: ignore[attr-defined]
     from re import _parser as _p  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+    import sre_constants as _c
+    import sre_parse as _p
 
 _REPEATS = tuple(op for op in (_c.MAX_REPEAT, _c.MIN_REPEAT,
                                getattr(_c, "POSSESSIVE_REPEAT", None)) if op is not None)
@@ -44,7 +44,7 @@ def danger(pattern: str) -> str | None:
 _OUT = frozenset({"not in a repeat"})
 
 
-def _walk(items, enclosing) -> str | None:
+def _walk(items: Any, enclosing: frozenset[str] | set[str] | None) -> str | None:
     """``enclosing``: :data:`_OUT`, or the characters the repeated body around ``items``
     can start with (None: almost any). A varying repeat inside a repeat is ambiguous when
     what it repeats can also start the next round (``([a-z]+-?)+``), not otherwise
@@ -87,11 +87,11 @@ def _walk(items, enclosing) -> str | None:
     return None
 
 
-def _meets(a: set[str] | None, b) -> bool:
+def _meets(a: set[str] | None, b: frozenset[str] | set[str] | None) -> bool:
     return a is None or b is None or bool(a & b)
 
 
-def _first(items) -> set[str] | None:
+def _first(items: Any) -> set[str] | None:
     """The characters ``items`` can start with; None when it could be almost any."""
     for op, av in items:
         if op is _c.LITERAL:
@@ -115,7 +115,7 @@ _CATEGORIES = {
 }
 
 
-def _chars(av) -> set[str] | None:
+def _chars(av: Any) -> set[str] | None:
     """The characters of a class ``[...]``; None for a negated or very wide one."""
     out: set[str] = set()
     for op, value in av:

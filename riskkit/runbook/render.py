@@ -6,16 +6,23 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import replace
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from riskkit.problems import InputError, Problem, ProblemsFound, did_you_mean, field_path
 from riskkit.runbook.model import TEXT_FIELDS, Runbook
 from riskkit.runbook.view import PlanView, StepView
 from riskkit.runbook.text import sandbox as _sandbox, template_variables
 
+if TYPE_CHECKING:
+    from jinja2 import Template, Undefined
 
-def resolve_inputs(runbook: Runbook, given: dict[str, str], partial: bool = False,
-                   doing: str = "render") -> dict[str, object]:
+    from riskkit.runbook.budget import BoundedSandbox
+
+
+def resolve_inputs(runbook: Runbook, given: Mapping[str, object], partial: bool = False,
+                   doing: str = "render", consequence: str | None = None
+                   ) -> dict[str, object]:
     """The inputs' values: given ones checked, defaults filled in (defaults may use other
     inputs). Raises InputError listing every missing, unknown or invalid value.
 
@@ -95,7 +102,8 @@ def resolve_inputs(runbook: Runbook, given: dict[str, str], partial: bool = Fals
             errors.append(f"input '{spec.name}': default {values[spec.name]!r} does not match "
                           f"{spec.pattern}")
     if errors:
-        printed = "no plan was printed" if doing == "render" else "nothing was printed"
+        printed = consequence or ("no plan was printed" if doing == "render"
+                                  else "nothing was printed")
         raise InputError(f"cannot {doing} {runbook.id}; {printed}:\n  " + "\n  ".join(errors))
     return values
 
@@ -138,7 +146,7 @@ def _unresolved_defaults(pending: list, missing: set[str]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=None)
-def _hole():
+def _hole() -> type[Undefined]:
     """For checklists: an input with no value prints as ``{name}`` for the room, and so
     does anything worked out from it (``{{ replicas + 1 }}``, ``{{ host | upper }}``);
     a comparison with it is false.
@@ -155,38 +163,38 @@ def _hole():
         def _refused(self) -> bool:
             return issubclass(self._undefined_exception, SecurityError)
 
-        def __str__(self):
+        def __str__(self) -> str:
             if self._refused():
                 self._fail_with_undefined_error()
             return f"{{{self._undefined_name or '?'}}}"
 
-        def __getattr__(self, name):
+        def __getattr__(self, name: str) -> Any:
             # dunder probes stay AttributeError; the sandbox then tries [name] below
             if self._refused() and not (name[:2] == "__" and name[-2:] == "__"):
                 self._fail_with_undefined_error()
             return super().__getattr__(name)
 
-        def __getitem__(self, key):
+        def __getitem__(self, key: Any) -> Any:
             if self._refused():
                 self._fail_with_undefined_error()
             return super().__getitem__(key)
 
-        def __iter__(self):
+        def __iter__(self) -> Iterator[Any]:
             if self._refused():
                 self._fail_with_undefined_error()
             return super().__iter__()
 
-        def __bool__(self):
+        def __bool__(self) -> bool:
             if self._refused():
                 self._fail_with_undefined_error()
             return super().__bool__()
 
-        def _same(self, *_):
+        def _same(self, *_: Any) -> Any:
             if self._refused():
                 self._fail_with_undefined_error()
             return self
 
-        def _false(self, *_):
+        def _false(self, *_: Any) -> Any:  # Any: Undefined types comparisons as NoReturn
             if self._refused():
                 self._fail_with_undefined_error()
             return False
@@ -201,12 +209,12 @@ def _hole():
 
 
 @functools.lru_cache(maxsize=None)
-def _env(placeholders: bool):
+def _env(placeholders: bool) -> BoundedSandbox:
     return _sandbox(undefined=_hole() if placeholders else None)
 
 
 @functools.lru_cache(maxsize=4096)
-def _compiled(placeholders: bool, text: str):
+def _compiled(placeholders: bool, text: str) -> Template:
     """Runbook text compiled once per process: validate tries it with many inputs."""
     return _env(placeholders).from_string(text)
 
@@ -229,11 +237,35 @@ def _substituted(text: str, values: dict, placeholders: bool = False) -> str | N
     return "".join(parts)
 
 
+# An input left open in a text that only prints inputs, marked for a page to fill in (the
+# runbook site's live fields, the binder's blank lines): private-use characters that no
+# runbook text holds (they are taken out of the text first).
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+MARKED = re.compile(f"{MARK_OPEN}([A-Za-z_][A-Za-z0-9_]*){MARK_CLOSE}")
+_NO_MARKS = {ord(MARK_OPEN): None, ord(MARK_CLOSE): None}
+
+
+def _marked(text: str, values: dict[str, Any]) -> str | None:
+    """``text`` with each ``{{ name }}`` without a value marked (see ``MARKED``), when the
+    text only prints inputs: Jinja reads single braces as text, so ``${HOME}`` or
+    ``jsonpath='{.items}'`` beside them are fine. None when a name is worked on (a filter,
+    arithmetic) or the text has other template syntax: such a text prints ``{name}``."""
+    parts = _PLACEHOLDER.split(text)
+    if any(mark in part for part in parts[::2] for mark in ("{{", "{%", "{#")):
+        return None
+    parts[1::2] = [str(values[name]) if name in values else f"{MARK_OPEN}{name}{MARK_CLOSE}"
+                   for name in parts[1::2]]
+    return "".join(parts)
+
+
 def render_steps(runbook: Runbook, view: PlanView, values: dict,
-                 placeholders: bool = False) -> PlanView:
+                 placeholders: bool = False, marks: bool = False) -> PlanView:
     """``view`` with its text fields (title, steps…) rendered over ``values``.
 
-    Problems point at the runbook line of the field; a sandbox escape is refused.
+    With ``placeholders`` an input without a value prints as ``{name}`` (a checklist);
+    with ``marks`` too, a text that only prints inputs marks it instead (``MARKED``), for
+    a page that fills it in. Problems point at the runbook line of the field; a sandbox
+    escape is refused.
     """
     from jinja2 import TemplateError
     from jinja2.exceptions import SecurityError
@@ -244,8 +276,14 @@ def render_steps(runbook: Runbook, view: PlanView, values: dict,
     index = {s.id: i for i, s in enumerate(runbook.steps)}
 
     def render(text: str, path: tuple) -> str:
+        if marks and text:
+            text = text.translate(_NO_MARKS)
         if not text or ("{" not in text):
             return text
+        if marks:
+            live = _marked(text, values)
+            if live is not None:
+                return live
         simple = _substituted(text, values, placeholders)
         if simple is not None:
             return simple

@@ -6,18 +6,24 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Collection
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from jinja2 import BaseLoader, Undefined
+
+    from riskkit.runbook.budget import BoundedSandbox
 
 
 @functools.lru_cache(maxsize=None)
-def _text_env():
+def _text_env() -> BoundedSandbox:
     return sandbox()
 
 
 _SIMPLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
-def sandbox(undefined=None, autoescape=False, loader=None):
+def sandbox(undefined: type[Undefined] | None = None, autoescape: bool = False,
+            loader: BaseLoader | None = None) -> BoundedSandbox:
     from jinja2 import StrictUndefined
 
     from riskkit.runbook.budget import BoundedSandbox
@@ -67,11 +73,11 @@ def template_variables(text: str, inputs: Collection[str] = ()
     except TemplateSyntaxError as exc:
         return set(), _invalid(f"template syntax error on line {exc.lineno} of the text: "
                                f"{exc.message}", exc.lineno)
-    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+    for stmt in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
         tag = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "import",
-               nodes.Extends: "extends"}[type(node)]
+               nodes.Extends: "extends"}[type(stmt)]
         return set(), _refused(f"'{{% {tag} %}}': runbook text cannot use other templates",
-                               node.lineno)
+                               stmt.lineno)
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Name)):
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             return set(), _refused(f"'.{node.attr}' reaches into Python internals",

@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from riskkit.problems import InputError, Problem, ProblemsFound
+from riskkit.runbook.graph import PlanTooLarge
 from riskkit.runbook.model import Runbook
+
+if TYPE_CHECKING:
+    from riskkit.runbook.view import PlanView
 
 MAX_TRIALS = 64  # sets of inputs per runbook
 SAMPLES = ("sample", "example", "a", "1", "0", "x1", "eu-west-1", "db-1", "A", "sample-1",
@@ -73,20 +77,20 @@ def sample_for(pattern: str | None) -> str | None:
     return made if compiled.fullmatch(made) else None
 
 
-def _parse(pattern: str):
+def _parse(pattern: str) -> Any:
     try:
         from re import _parser as parser  # type: ignore[attr-defined]
     except ImportError:  # Python < 3.11
-        import sre_parse as parser  # type: ignore[no-redef]
+        import sre_parse as parser
     return parser.parse(pattern)
 
 
-def _make(items) -> str:
+def _make(items: Any) -> str:
     """The shortest-ish string the parsed pattern ``items`` matches."""
     try:
         from re import _constants as c  # type: ignore[attr-defined]
     except ImportError:  # Python < 3.11
-        import sre_constants as c  # type: ignore[no-redef]
+        import sre_constants as c
     out = []
     for op, av in items:
         if op is c.LITERAL:
@@ -113,7 +117,7 @@ def _make(items) -> str:
     return "".join(out)
 
 
-def _in(av, c) -> str:
+def _in(av: Any, c: Any) -> str:
     if av and av[0][0] is c.NEGATE:
         excluded = str(av)
         return next(ch for ch in "a0-_xZ" if ch not in excluded)
@@ -127,7 +131,8 @@ def _in(av, c) -> str:
     raise ValueError("a class the maker does not know")
 
 
-def _touched(runbook: Runbook, plan, given: dict[str, str], base: dict[str, str]):
+def _touched(runbook: Runbook, plan: PlanView, given: dict[str, str],
+             base: dict[str, str]) -> PlanView:
     """``plan`` with only the steps whose text may read an input ``given`` changes from
     ``base`` (the others rendered the same with ``base``): a choice costs its own steps."""
     from dataclasses import replace
@@ -164,6 +169,11 @@ def trial(runbook: Runbook, roles: Mapping[str, Any]) -> list[Problem]:
     for scenario in (None, *runbook.scenarios):
         try:
             plan = view(runbook, roles, (), scenario)
+        except PlanTooLarge as exc:  # a size limit: refused here, not at incident time
+            line, col = runbook.at("scenarios", scenario)
+            found[(runbook.file, line, col, "B017")] = Problem(
+                runbook.file, line, col, "B017", f"{runbook.id}: {exc}")
+            continue
         except InputError:
             continue  # a scenario with no steps: W008 says so
         if scenario is not None:

@@ -6,11 +6,13 @@ and ``s.title``. ``to_dict()`` gives the JSON of ``runbook show --format json``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from riskkit.runbook import graph
+from riskkit.runbook.measure import as_measured, measured_label
 from riskkit.register import rules
 from riskkit.problems import InputError, did_you_mean
 from riskkit.runbook.model import Runbook
@@ -72,10 +74,12 @@ class StepView:
     stage: int
     critical: bool
     line: int
+    incident_minutes: float | None = None  # the median of the last closed incidents
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "role": self.role, "needs": list(self.needs),
                 "minutes": self.minutes, "measured_minutes": self.measured_minutes,
+                "incident_minutes": self.incident_minutes,
                 "do": self.do, "run": self.run, "verify": self.verify,
                 "rollback": self.rollback, "when": list(self.when),
                 "approval": self.approval, "irreversible": self.irreversible,
@@ -200,10 +204,30 @@ class PlanView:
     steps: tuple[StepView, ...]
     # Risks the plan cannot show (declared but not found, or in a file with errors).
     missing: tuple[MissingRisk, ...] = ()
+    alerts: tuple[str, ...] = ()  # the alerts that start it, as the rule files name them
+    # Where the measured time to mitigate comes from: "drills", "incidents", "drills and
+    # incidents" ("" when nothing was measured); see riskkit.runbook.measure.
+    measured_in: str = ""
+
+    @property
+    def measured_label(self) -> str:
+        """How the plan names its measured time to mitigate: ``as drilled`` while only
+        drills measured it, else ``as measured in incidents`` or ``… drills and
+        incidents``."""
+        return measured_label(self.measured_in)
 
     def stage_steps(self, number: int) -> list[StepView]:
         """The steps of stage ``number`` (1-based), in plan order."""
-        return [s for s in self.steps if s.stage == number]
+        return list(self._by_stage.get(number, ()))
+
+    @functools.cached_property
+    def _by_stage(self) -> dict[int, list[StepView]]:
+        # Worked out once: a template asks for every stage, and a runbook may have
+        # thousands of stages of thousands of steps.
+        by_stage: dict[int, list[StepView]] = {}
+        for step in self.steps:
+            by_stage.setdefault(step.stage, []).append(step)
+        return by_stage
 
     def to_dict(self) -> dict[str, Any]:
         """The view as JSON-ready data (``runbook show --format json``)."""
@@ -238,8 +262,10 @@ class PlanView:
             "rto_minutes": self.rto_minutes,
             "within_rto": self.within_rto,
             "drilled_within_rto": self.drilled_within_rto,
+            "measured_in": self.measured_in or None,
             "steps": [s.to_dict() for s in self.steps],
             "missing": [m.to_dict() for m in self.missing],
+            "alerts": list(self.alerts),
         }
 
 
@@ -258,14 +284,40 @@ def stage_kind(steps: list[StepView]) -> str:
     Without a scenario the branches of a runbook share stages; calling them parallel work
     would have someone run the partition fix and the node-lost fix at once.
     """
-    pairs = [(a, b) for i, a in enumerate(steps) for b in steps[i + 1:]]
-    if not pairs:
+    if len(steps) < 2:
         return "single"
-    together = sum(1 for a, b in pairs
-                   if not a.when or not b.when or set(a.when) & set(b.when))
-    if together == len(pairs):
+    # Two steps run together when either is for every scenario or they share one. Steps
+    # are grouped by their scenarios, so that the answer costs no more than the steps
+    # (and the distinct groups, compared by pairs only while no common scenario decides).
+    groups: dict[frozenset[str], int] = {}
+    for step in steps:
+        key = frozenset(step.when)
+        groups[key] = groups.get(key, 0) + 1
+    every = groups.pop(frozenset(), 0)
+    seen: set[str] = set()
+    shared = False  # two conditional steps share a scenario
+    for key, count in groups.items():
+        shared = shared or count > 1 or not seen.isdisjoint(key)
+        seen |= key
+    together = every > 0 or shared
+    if not groups:
         return "parallel"
-    return "alternatives" if together == 0 else "mixed"
+    apart = _apart(list(groups))
+    if apart is None:  # too many distinct groups to compare by pairs
+        return "mixed" if together else "alternatives"
+    if not apart:
+        return "parallel"
+    return "mixed" if together else "alternatives"
+
+
+def _apart(groups: list[frozenset[str]], budget: int = 1_000_000) -> bool | None:
+    """Whether two of the scenario sets ``groups`` (distinct, none empty) share no
+    scenario; None when that would take more than ``budget`` comparisons."""
+    if len(groups) < 2 or frozenset.intersection(*groups):
+        return False  # one set, or a scenario common to all: every pair shares it
+    if len(groups) * (len(groups) - 1) // 2 > budget:
+        return None
+    return any(a.isdisjoint(b) for i, a in enumerate(groups) for b in groups[i + 1:])
 
 
 def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
@@ -287,7 +339,8 @@ def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
         cycles = graph.cycles(nodes)
         if cycles:  # cannot happen for a valid runbook; checked again all the same
             raise InputError(f"{runbook.id}: pruned graph has a cycle: {cycles[0]}")
-    measured = measured or {}
+    split = as_measured(measured)
+    measured = split.combined
     shape = graph.plan(nodes)
     # Drilled minutes where measured, estimates elsewhere: the same path to the same
     # mitigation point (Runbook.drilled_eta_minutes for the whole runbook).
@@ -301,7 +354,8 @@ def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
             step = runbook.step(sid)
             steps.append(StepView(
                 id=step.id, title=step.title, role=step.role, needs=tuple(needs[sid]),
-                minutes=step.minutes, measured_minutes=measured.get(sid),
+                minutes=step.minutes, measured_minutes=split.drills.get(sid),
+                incident_minutes=split.incidents.get(sid),
                 do=step.do, run=step.run, verify=step.verify,
                 rollback=step.rollback, when=tuple(step.when),
                 approval=step.approval, irreversible=step.irreversible,
@@ -373,6 +427,8 @@ def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
                             if drilled else None),
         steps=tuple(steps),
         missing=tuple(missing),
+        alerts=tuple(runbook.alerts),
+        measured_in=split.sources if measured else "",
     )
 
 
