@@ -234,7 +234,16 @@ def _review_help() -> str:
             "above appetite without treatment or runbook, and more.\n\n\b\n" + kinds)
 
 
-@cli.command(short_help="What needs attention now.", help=_review_help())
+class _ReviewCommand(click.Command):
+    """Asks the rule registry for its help only when help is shown, so that starting
+    riskkit does not import every review rule."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.help = _review_help()
+        super().format_help_text(ctx, formatter)
+
+
+@cli.command(cls=_ReviewCommand, short_help="What needs attention now.")
 @as_of_option
 @click.option("--strict", is_flag=True, help="Exit 1 when anything needs attention.")
 @click.option("--kind", "kinds", multiple=True, metavar="KIND",

@@ -94,17 +94,10 @@ def pinned(start: Event) -> tuple[Pinned | None, str]:
             or not isinstance(roles, dict) or not (scenario is None or isinstance(scenario, str)) \
             or not (commit is None or isinstance(commit, str)):
         return None, "the start event's inputs, risks, roles, scenario or commit are malformed"
-    try:
-        pinned_risks = tuple(PinnedRisk(str(r["id"]), str(r.get("title", "")),
-                                        r.get("rto_minutes")) for r in risks)
-        pinned_roles = {str(k): Role(str(k), str(v.get("title", k)), str(v.get("contact", "")),
-                                     str(v.get("pager", "")), str(v.get("phone", "")))
-                        for k, v in roles.items()}
-    except (KeyError, TypeError, AttributeError):
-        return None, "the start event's risks or roles are malformed"
-    if any(r.rto_minutes is not None and not isinstance(r.rto_minutes, int)
-           for r in pinned_risks):
-        return None, "a pinned risk's rto_minutes is not a whole number"
+    people = _risks_and_roles(risks, roles)
+    if isinstance(people, str):
+        return None, people
+    pinned_risks, pinned_roles = people
     if digest(data["source"]) != data["sha256"]:
         return None, ("the pinned runbook source does not match its sha256: the start "
                       "event was edited")
@@ -123,17 +116,10 @@ def _without_runbook(data: Mapping[str, Any]) -> tuple[Pinned | None, str]:
             or not (severity is None or isinstance(severity, str)):
         return None, ("an incident without a runbook names the risks it is about: the start "
                       "event's risks, roles or severity are missing or malformed")
-    try:
-        pinned_risks = tuple(PinnedRisk(str(r["id"]), str(r.get("title", "")),
-                                        r.get("rto_minutes")) for r in risks)
-        pinned_roles = {str(k): Role(str(k), str(v.get("title", k)), str(v.get("contact", "")),
-                                     str(v.get("pager", "")), str(v.get("phone", "")))
-                        for k, v in roles.items()}
-    except (KeyError, TypeError, AttributeError):
-        return None, "the start event's risks or roles are malformed"
-    if any(r.rto_minutes is not None and not isinstance(r.rto_minutes, int)
-           for r in pinned_risks):
-        return None, "a pinned risk's rto_minutes is not a whole number"
+    people = _risks_and_roles(risks, roles)
+    if isinstance(people, str):
+        return None, people
+    pinned_risks, pinned_roles = people
     return Pinned("", "", "", None, False, None, {}, pinned_risks, pinned_roles, "",
                   title.strip(), severity or ""), ""
 
@@ -170,3 +156,20 @@ def rendered_titles(runbook: Runbook, pin: Pinned) -> tuple[str, dict[str, str]]
         return runbook.title, titles
     titles.update({s.id: s.title for s in plan.steps})
     return plan.title, titles
+
+
+def _risks_and_roles(risks: list[Any], roles: Mapping[str, Any]
+                     ) -> tuple[tuple[PinnedRisk, ...], dict[str, Role]] | str:
+    """The start event's pinned risks and roles, or why they cannot be read."""
+    try:
+        pinned_risks = tuple(PinnedRisk(str(r["id"]), str(r.get("title", "")),
+                                        r.get("rto_minutes")) for r in risks)
+        pinned_roles = {str(k): Role(str(k), str(v.get("title", k)), str(v.get("contact", "")),
+                                     str(v.get("pager", "")), str(v.get("phone", "")))
+                        for k, v in roles.items()}
+    except (KeyError, TypeError, AttributeError):
+        return "the start event's risks or roles are malformed"
+    if any(r.rto_minutes is not None and not isinstance(r.rto_minutes, int)
+           for r in pinned_risks):
+        return "a pinned risk's rto_minutes is not a whole number"
+    return pinned_risks, pinned_roles
