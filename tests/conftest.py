@@ -160,3 +160,15 @@ def browser(tmp_path_factory):
     started = Browser(needed_tools()["chromium"], tmp_path_factory.mktemp("chromium"))
     yield started
     started.close()
+
+
+@pytest.fixture
+def riskkit(run, demo, monkeypatch):
+    """``riskkit(*args)``: riskkit in the module's ``demo`` workspace (each module that
+    asks for this fixture defines ``demo``), with nobody's identity leaking in."""
+    monkeypatch.delenv("RISKKIT_USER", raising=False)
+    monkeypatch.setenv("RISKKIT_NO_CACHE", "1")
+
+    def call(*args: str):
+        return run("-C", demo, *args)
+    return call

@@ -40,16 +40,6 @@ def demo(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def riskkit(run, demo, monkeypatch):
-    """``riskkit(*args)``: riskkit in the demo copy, with nobody's identity leaking in."""
-    monkeypatch.delenv("RISKKIT_USER", raising=False)
-    monkeypatch.setenv("RISKKIT_NO_CACHE", "1")
-
-    def call(*args: str):
-        return run("-C", demo, *args)
-    return call
-
 
 def start(riskkit, *extra: str):
     result = riskkit("incident", "start", RUNBOOK, "--scenario", SCENARIO,

@@ -75,15 +75,6 @@ def demo(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def riskkit(run, demo, monkeypatch):
-    monkeypatch.delenv("RISKKIT_USER", raising=False)
-    monkeypatch.setenv("RISKKIT_NO_CACHE", "1")
-
-    def call(*args: str):
-        return run("-C", demo, *args)
-    return call
-
 
 def play(riskkit) -> None:
     started = riskkit("incident", "start", RUNBOOK, "--scenario", SCENARIO, "--var",
