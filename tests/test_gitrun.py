@@ -101,8 +101,6 @@ def test_a_timeout_is_a_config_error(tmp_path, monkeypatch):
     assert time.monotonic() - start < 10
 
 
-@pytest.mark.skipif(bool(os.environ.get("FAKETIME")),
-                    reason="a faked clock (libfaketime) stalls the timed waits of threads")
 def test_a_batch_read_that_hangs_is_a_config_error(tmp_path, monkeypatch):
     # A git that takes the request and never answers (it reads, not sleeps: a faked
     # clock may cut a sleep short, and a git that exits is another error).

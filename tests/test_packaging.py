@@ -32,16 +32,27 @@ residual: {likelihood: 2, impact: 4}
 BIN = "Scripts" if os.name == "nt" else "bin"
 
 
-def _clean_env() -> dict[str, str]:
+def _clean_env(real_clock: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    if real_clock:  # the machine's clock, not a faked one (libfaketime's variables)
+        env = {k: v for k, v in env.items()
+               if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
     return env
 
 
-def _sh(args, cwd=None, timeout=900) -> subprocess.CompletedProcess:
-    return subprocess.run([str(a) for a in args], cwd=cwd, env=_clean_env(), capture_output=True,
-                          text=True, timeout=timeout)
+def _sh(args, cwd=None, timeout=900, real_clock=False) -> subprocess.CompletedProcess:
+    return subprocess.run([str(a) for a in args], cwd=cwd, env=_clean_env(real_clock),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _pip(*args) -> subprocess.CompletedProcess:
+    """pip, on the machine's clock: it fetches the dependencies over TLS, whose
+    certificates a clock moved years ahead (the suite is run that way too) would call
+    expired. The clock under test is riskkit's, and the installed riskkit runs on the
+    clock the suite was given."""
+    return _sh([sys.executable, "-m", "pip", *args], real_clock=True)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +66,7 @@ def wheel(tmp_path_factory) -> Path:
     for name in ("riskkit", "schemas"):
         shutil.copytree(REPO / name, src / name, ignore=ignore)
     out = tmp_path_factory.mktemp("wheelhouse")
-    proc = _sh([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, src])
+    proc = _pip("wheel", "--no-deps", "-w", out, src)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     wheels = list(out.glob("riskkit-*.whl"))
     assert len(wheels) == 1, wheels
@@ -70,8 +81,7 @@ def venv(tmp_path_factory, wheel) -> Path:
     root = tmp_path_factory.mktemp("venv") / "v"
     proc = _sh([sys.executable, "-m", "venv", "--without-pip", root])
     assert proc.returncode == 0, proc.stderr
-    proc = _sh([sys.executable, "-m", "pip", "--python", root / BIN / "python", "install",
-                wheel])
+    proc = _pip("--python", root / BIN / "python", "install", wheel)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return root
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import subprocess
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -115,8 +115,8 @@ class Batch:
     """One ``git cat-file --batch`` process: many blobs read through one pipe.
 
     A read that gets no answer within ``timeout`` kills the process and is a
-    ``ConfigError``. One watchdog thread serves every read, so a read costs no more
-    than the pipe.
+    ``ConfigError``. Each read waits on the pipe with ``select`` and a deadline, so there
+    is no watchdog thread, and a read costs no more than the pipe.
     """
 
     def __init__(self, root: str | os.PathLike, timeout: float = TIMEOUT):
@@ -129,52 +129,64 @@ class Batch:
             raise ConfigError(MISSING) from None
         except OSError as exc:
             raise ConfigError(f"cannot run git: {exc.strerror or exc}") from None
-        self._deadline: float | None = None
-        self._timed_out = False
-        self._closed = threading.Event()
-        self._watchdog = threading.Thread(target=self._watch, daemon=True)
-        self._watchdog.start()
+        assert self._proc.stdout is not None
+        self._out = self._proc.stdout.fileno()
+        self._buffer = bytearray()
 
-    def _watch(self) -> None:
-        # Looks twice a timeout: a read that hangs is stopped within 1.5 timeouts.
-        while not self._closed.wait(self.timeout / 2):
-            deadline = self._deadline
-            if deadline is not None and time.monotonic() > deadline:
-                self._timed_out = True
+    def _fill(self, deadline: float) -> None:
+        """At least one more byte of git's answer into the buffer, before ``deadline``."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 self._proc.kill()
+                raise ConfigError(f"git cat-file: no answer within {self.timeout:g} seconds")
+            ready, _, _ = select.select([self._out], [], [], remaining)
+            if ready:
+                chunk = os.read(self._out, 1 << 16)
+                if not chunk:
+                    raise ConfigError("git cat-file stopped answering")
+                self._buffer += chunk
                 return
+
+    def _line(self, deadline: float) -> bytes:
+        while (end := self._buffer.find(b"\n")) < 0:
+            self._fill(deadline)
+        line = bytes(self._buffer[:end + 1])
+        del self._buffer[:end + 1]
+        return line
+
+    def _take(self, size: int, deadline: float) -> bytes:
+        while len(self._buffer) < size:
+            self._fill(deadline)
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
 
     def read(self, spec: str) -> bytes | None:
         """The blob ``spec`` (``commit:path``) names, or None when there is none."""
         if "\n" in spec:  # the batch protocol is one request a line
             return None
-        stdin, stdout = self._proc.stdin, self._proc.stdout
-        assert stdin is not None and stdout is not None
-        self._deadline = time.monotonic() + self.timeout
+        stdin = self._proc.stdin
+        assert stdin is not None
+        deadline = time.monotonic() + self.timeout
         try:
             stdin.write(encode(spec) + b"\n")
             stdin.flush()
-            line = stdout.readline()
-            found = FOUND.fullmatch(line)
-            if found:  # "<oid> <type> <size>", then the object and a newline
-                size = int(found["size"])
-                data = stdout.read(size + 1)[:size]
-                if len(data) == size:
-                    return data if found["type"] == b"blob" else None
-            elif line.endswith((b" missing\n", b" ambiguous\n")):
-                # "<spec> missing": the spec is echoed as given, spaces and all, so the
-                # answer is read from its end, never by splitting the line on spaces.
-                return None
         except (OSError, ValueError):
-            pass
-        finally:
-            self._deadline = None
-        if self._timed_out:
-            raise ConfigError(f"git cat-file: no answer within {self.timeout:g} seconds")
+            raise ConfigError("git cat-file stopped answering") from None
+        line = self._line(deadline)
+        found = FOUND.fullmatch(line)
+        if found:  # "<oid> <type> <size>", then the object and a newline
+            size = int(found["size"])
+            data = self._take(size + 1, deadline)[:size]
+            return data if found["type"] == b"blob" else None
+        if line.endswith((b" missing\n", b" ambiguous\n")):
+            # "<spec> missing": the spec is echoed as given, spaces and all, so the
+            # answer is read from its end, never by splitting the line on spaces.
+            return None
         raise ConfigError("git cat-file stopped answering")
 
     def close(self) -> None:
-        self._closed.set()
         proc = self._proc
         try:
             if proc.stdin is not None:
