@@ -10,10 +10,27 @@ import datetime as dt
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from riskkit.files.walk import Walk, walk
 from riskkit.problems import Problem
 from riskkit.workspace import Workspace, matrix_file
+
+if TYPE_CHECKING:
+    from riskkit.files.cache import Stats
+
+
+# Every folder whose files can change an answer: what validate and the views read.
+FOLDERS = ("risks", "runbooks", "drills", "incidents", "templates", "alerts")
+
+
+def inputs(ws: Workspace) -> Stats:
+    """(size, mtime, ctime, inode) of every file of the workspace that can change an
+    answer: the folders above, riskkit.yaml and its matrix file."""
+    from riskkit.files import cache
+
+    matrix = matrix_file(ws.settings_doc.data) if ws.settings_doc else None
+    return cache.stats(ws.root, FOLDERS, (matrix,) if matrix else ())
 
 
 def validate(ws: Workspace, extra: list[Path], as_of: dt.date,
@@ -22,11 +39,7 @@ def validate(ws: Workspace, extra: list[Path], as_of: dt.date,
     nothing that could change the answer has changed since the last run."""
     from riskkit.files import cache
 
-    matrix = matrix_file(ws.settings_doc.data) if ws.settings_doc else None
-    own = (matrix,) if matrix else ()
-    folders = ("risks", "runbooks", "drills", "incidents", "templates", "alerts")
-    files = cache.stats(ws.root, folders, own) if not extra and not alerts \
-        and cache.enabled() else None
+    files = inputs(ws) if not extra and not alerts and cache.enabled() else None
     key = {"as_of": as_of.isoformat()}
     if files is not None:
         hit = from_cache(cache.read(ws.root, "validate", key, files))
@@ -54,13 +67,21 @@ _PROBLEM = {"path": str, "line": int, "col": int, "code": str, "message": str,
 def from_cache(value: object) -> tuple[list[Problem], dict[str, int]] | None:
     """The answer a cached value holds, or None (a miss) when it is not of the shape
     validate writes, down to every field's type: the cache can only skip work."""
-    from riskkit.codes import Severity
-
     if not isinstance(value, dict) or set(value) != {"problems", "counts"}:
         return None
-    found, counts = value["problems"], value["counts"]
-    if not isinstance(found, list) or not isinstance(counts, dict) or not all(
+    problems, counts = problems_of(value["problems"]), value["counts"]
+    if problems is None or not isinstance(counts, dict) or not all(
             isinstance(k, str) and type(v) is int for k, v in counts.items()):
+        return None
+    return problems, counts
+
+
+def problems_of(found: object) -> list[Problem] | None:
+    """The problems a cached list of ``Problem.to_dict()`` holds, or None when it is not
+    exactly that, down to every field's type."""
+    from riskkit.codes import Severity
+
+    if not isinstance(found, list):
         return None
     severities = {s.value for s in Severity}
     problems = []
@@ -70,7 +91,7 @@ def from_cache(value: object) -> tuple[list[Problem], dict[str, int]] | None:
                 or item["severity"] not in severities:
             return None
         problems.append(Problem(**item))
-    return problems, counts
+    return problems
 
 
 def filter_problems(problems: list[Problem], ws: Workspace, paths: list[str]) -> list[Problem]:

@@ -103,6 +103,10 @@ def emit(text: str, output: str | None, *, painted: bool = False) -> None:
     made visible here (``riskkit.problems.visible``), on a terminal and in a file alike;
     ``painted`` text (a coloured heat map) has had its user text made visible by its
     formatter, so that its own colour codes are kept."""
+    ctx = click.get_current_context(silent=True)
+    recording = ctx.obj.get("record") if ctx is not None and ctx.obj else None
+    if recording is not None:  # an answered view remembers what it wrote (see answered)
+        recording.append((text, painted))
     if not painted:
         text = visible(text)
     if output and output != "-":
@@ -120,6 +124,9 @@ def emit(text: str, output: str | None, *, painted: bool = False) -> None:
 def emit_bytes(data: bytes, output: str | None, what: str) -> None:
     """A binary result (a workbook, a database) to ``-o FILE``, written atomically, or to
     standard output when that is not a terminal (``> file``, a pipe)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.obj and ctx.obj.get("record") is not None:
+        ctx.obj["record"].append(None)  # not text: the view's answer is not remembered
     if output and output != "-":
         try:
             write_atomic(output, data, through_links=True)
@@ -134,6 +141,75 @@ def emit_bytes(data: bytes, output: str | None, what: str) -> None:
         raise click.UsageError(f"{what} is binary: give -o FILE (or redirect the output)")
     stream.write(data)
     stream.flush()
+
+
+# What a view's output depends on besides its files and options (see ``answered``).
+VIEW_ENVIRONMENT = ("NO_COLOR", "GITHUB_ACTIONS")
+
+
+def answered(view: str, unless: Callable[[dict[str, Any]], bool] | None = None
+             ) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Answer the view from the cache when nothing it reads has changed (``riskkit.answers``):
+    the command runs only on a miss, and what it wrote is remembered then.
+
+    The key is every option of the command but ``-o`` (whether the result goes to a file
+    or a terminal is in it, and the environment the views read), "today", and the
+    current folder. A view that writes bytes, or writes twice, is not remembered; one
+    that fails is not either. ``unless(options)`` true runs the command uncached.
+    """
+    import functools
+
+    def decorate(func: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(func)
+        def run(*args: Any, **options: Any) -> None:
+            from riskkit import answers
+            from riskkit.problems import ConfigError
+
+            ctx = click.get_current_context()
+            if unless is not None and unless(options):
+                return func(*args, **options)
+            try:
+                ws = workspace(ctx)
+            except ConfigError:  # the command says it, as it would without the cache
+                return func(*args, **options)
+            files = answers.stats(ws)
+            if files is None:
+                return func(*args, **options)
+            output = options.get("output")
+            key = {"options": {k: v for k, v in options.items() if k != "output"},
+                   "today": today(options.get("as_of")).isoformat(),
+                   "to_file": bool(output and output != "-"), "tty": sys.stdout.isatty(),
+                   "environment": {k: os.environ.get(k) for k in VIEW_ENVIRONMENT},
+                   "cwd": os.getcwd()}
+            hit = answers.recall(ws, view, key, files)
+            if hit is not None:
+                emit(hit.text, output, painted=hit.painted)
+                defer_problems(ctx, list(hit.problems))
+                if hit.status:
+                    ctx.exit(hit.status)
+                return None
+            record: list[tuple[str, bool] | None] = []
+
+            def keep(status: int) -> None:
+                if len(record) == 1 and record[0] is not None:
+                    text, painted = record[0]
+                    answers.remember(ws, view, key, files, answers.Answer(
+                        text, painted, tuple(ctx.obj.get("deferred", ())), status))
+
+            ctx.obj["record"] = record
+            try:
+                func(*args, **options)
+            except click.exceptions.Exit as exc:
+                keep(exc.exit_code)
+                raise
+            finally:
+                ctx.obj.pop("record", None)
+            keep(0)
+            return None
+
+        return run
+
+    return decorate
 
 
 def binary_stdout() -> BinaryIO:

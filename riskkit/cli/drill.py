@@ -9,8 +9,8 @@ import click
 
 from riskkit.problems import InputError, did_you_mean
 from riskkit.cli.app import cli
-from riskkit.cli.common import (as_of_option, emit, format_option, output_option, paper_option,
-                     parse_vars, say, today, with_vars, workspace)
+from riskkit.cli.common import (answered, as_of_option, emit, format_option, output_option,
+                                paper_option, parse_vars, say, today, with_vars, workspace)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -30,6 +30,7 @@ def drill() -> None:
 @output_option
 @as_of_option
 @click.pass_context
+@answered("drill-plan")
 def plan_(ctx: click.Context, quarter: str | None, limit: int | None, fmt: str,
           output: str | None, as_of: dt.date | None) -> None:
     """The runbooks due for a drill in a quarter: riskiest, then stalest, first.

@@ -12,8 +12,8 @@ import click
 from riskkit.register import rules
 from riskkit.problems import ConfigError, did_you_mean
 from riskkit.cli.app import EXIT_PROBLEMS, cli
-from riskkit.cli.common import (as_of_option, emit, format_option, output_option, repo_path,
-                                say, use_color, workspace)
+from riskkit.cli.common import (answered, as_of_option, emit, format_option, output_option,
+                                repo_path, say, use_color, workspace)
 
 if TYPE_CHECKING:
     from riskkit.load import Loaded
@@ -170,6 +170,7 @@ SORTS: dict[str, Callable[[Risk], Any] | None] = {
 @output_option
 @as_of_option
 @click.pass_context
+@answered("risks")
 def risks(ctx: click.Context, level: str | None, owner: tuple[str, ...], tag: tuple[str, ...],
           status: tuple[str, ...], above_appetite: bool, sort: str, fmt: str,
           output: str | None, as_of: datetime.date | None) -> None:
@@ -201,6 +202,7 @@ def risks(ctx: click.Context, level: str | None, owner: tuple[str, ...], tag: tu
 @output_option
 @as_of_option
 @click.pass_context
+@answered("matrix")
 def matrix(ctx: click.Context, residual: bool, fmt: str, output: str | None,
            as_of: datetime.date | None) -> None:
     """The heat map: how many risks sit in each cell of the matrix."""
@@ -259,6 +261,7 @@ class _ReviewCommand(click.Command):
 @format_option("text", "json", "md", "github", "slack", "email", "auto", default="auto")
 @output_option
 @click.pass_context
+@answered("review")
 def review(ctx: click.Context, as_of: datetime.date | None, strict: bool,
            kinds: tuple[str, ...], owners: tuple[str, ...], by_owner: bool,
            mail_domain: str | None, mail_from: str | None, fmt: str,
@@ -317,6 +320,7 @@ def _digests(findings: list[Finding], day: datetime.date, register: str, fmt: st
               help="The HTML file to write (atomically).")
 @as_of_option
 @click.pass_context
+@answered("report", unless=lambda options: bool(options["workspaces"]))
 def report(ctx: click.Context, workspaces: tuple[str, ...], output: str,
            as_of: datetime.date | None) -> None:
     """A self-contained HTML report: heat maps, the register, what needs attention,

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import click
 
 from riskkit.cli.app import cli
-from riskkit.cli.common import (as_of_option, emit, format_option, output_option, paper_option,
-                     parse_vars, say, today, with_vars, workspace)
+from riskkit.cli.common import (answered, as_of_option, emit, format_option, output_option,
+                                paper_option, parse_vars, say, today, with_vars, workspace)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -29,6 +29,7 @@ def runbook() -> None:
 @output_option
 @as_of_option
 @click.pass_context
+@answered("runbook-list")
 def list_(ctx: click.Context, fmt: str, output: str | None, as_of: dt.date | None) -> None:
     """Every runbook: severity, steps, expected time to mitigate, linked risks."""
     from riskkit.present.registry import render

@@ -1,0 +1,208 @@
+"""Views answer from the cache when nothing they read has changed (``riskkit.answers``).
+
+Each test first shows a view answered without loading the workspace, byte for byte what
+it says with the cache off; then that every change that alters its answer is seen. The
+racy window is waited out by ageing the cache files (``shift_cache``), as in
+test_cache.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from riskkit.files import cache
+from test_cache import shift_cache
+
+AS_OF = "2026-11-26"
+
+VIEWS = {
+    "risks": ["risks"],
+    "risks-json": ["risks", "--format", "json"],
+    "risks-csv": ["risks", "--format", "csv", "--sort", "owner"],
+    "risks-md-above": ["risks", "--above-appetite", "--format", "md"],
+    "matrix": ["matrix"],
+    "matrix-residual-json": ["matrix", "--residual", "--format", "json"],
+    "review": ["review"],
+    "review-json-owner": ["review", "--format", "json", "--owner", "team-platform"],
+    "drill-plan": ["drill", "plan", "--quarter", "2027Q1"],
+    "drill-plan-ics": ["drill", "plan", "--format", "ics"],
+    "runbook-list": ["runbook", "list"],
+    "runbook-list-json": ["runbook", "list", "--format", "json"],
+    "report": ["report", "-o", "{out}"],
+    "risks-to-file": ["risks", "--format", "json", "-o", "{out}"],
+}
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    """A copy of the demo workspace, incidents and alerts included."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    for name in ("risks", "runbooks", "drills", "incidents", "alerts"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, root / name)
+    shutil.copyfile(REPO / "riskkit.yaml", root / "riskkit.yaml")
+    return root
+
+
+@pytest.fixture
+def loads(monkeypatch) -> list:
+    """Grows by one each time a command loads the workspace."""
+    import riskkit.load as load_mod
+
+    calls: list = []
+    original = load_mod.load
+    monkeypatch.setattr(load_mod, "load", lambda *a, **k: calls.append(1) or original(*a, **k))
+    return calls
+
+
+def answer(run, root: Path, args: list[str], out: Path) -> tuple:
+    """Exit status, stdout, stderr and the file written (if the view writes one)."""
+    if out.exists():
+        out.unlink()
+    argv = [a.replace("{out}", str(out)) for a in args]
+    result = run("-C", root, *argv, "--as-of", AS_OF)
+    return (result.exit_code, result.stdout, result.stderr,
+            out.read_bytes() if out.exists() else None)
+
+
+def truth(run, root: Path, args: list[str], out: Path, monkeypatch) -> tuple:
+    monkeypatch.setenv("RISKKIT_NO_CACHE", "1")
+    try:
+        return answer(run, root, args, out)
+    finally:
+        monkeypatch.delenv("RISKKIT_NO_CACHE")
+
+
+def prime(run, root: Path, args: list[str], out: Path, loads: list) -> tuple:
+    """Answer once (the cache is written), then again with nothing loaded."""
+    first = answer(run, root, args, out)
+    shift_cache(5 * cache.RACY_NS)
+    before = len(loads)
+    second = answer(run, root, args, out)
+    assert len(loads) == before, "nothing changed, yet the workspace was loaded again"
+    assert second == first
+    return second
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_a_view_is_answered_from_the_cache_exactly(run, demo, tmp_path, monkeypatch, loads,
+                                                   view):
+    args, out = VIEWS[view], tmp_path / "out"
+    expected = truth(run, demo, args, out, monkeypatch)
+    assert expected[0] == 0 and (expected[1] or expected[3])
+    assert prime(run, demo, args, out, loads) == expected
+
+
+@pytest.mark.parametrize("view", ["risks", "matrix", "review", "runbook-list", "report"])
+def test_an_edited_risk_is_seen(run, demo, tmp_path, monkeypatch, loads, view):
+    args, out = VIEWS[view], tmp_path / "out"
+    before = prime(run, demo, args, out, loads)
+    risk = demo / "risks" / "RSK-001.yaml"
+    text = risk.read_text()
+    assert "\nlikelihood: 4\n" in text and "\nrto_minutes: 60\n" in text
+    # rarer and with a tighter RTO: its level, the heat map and the ETA verdicts move
+    risk.write_text(text.replace("\nlikelihood: 4\n", "\nlikelihood: 1\n")
+                    .replace("\nrto_minutes: 60\n", "\nrto_minutes: 1\n"))
+    shift_cache(5 * cache.RACY_NS)  # out of the racy window: only the file's stat tells
+    after = answer(run, demo, args, out)
+    assert after == truth(run, demo, args, out, monkeypatch)
+    assert after != before, "the edit does not change the answer: the test proves nothing"
+
+
+def test_another_day_is_another_answer(run, demo, tmp_path, monkeypatch, loads):
+    """"Today" is part of the key: reviews fall due as the days pass."""
+    out = tmp_path / "out"
+    on_the_26th = prime(run, demo, VIEWS["review"], out, loads)
+    monkeypatch.setattr("test_answers.AS_OF", "2027-06-01")
+    later = answer(run, demo, VIEWS["review"], out)
+    assert later == truth(run, demo, VIEWS["review"], out, monkeypatch)
+    assert later != on_the_26th
+
+
+def test_other_options_are_other_answers(run, demo, tmp_path, monkeypatch, loads):
+    out = tmp_path / "out"
+    everything = prime(run, demo, VIEWS["risks"], out, loads)
+    critical = answer(run, demo, ["risks", "--level", "critical"], out)
+    assert critical == truth(run, demo, ["risks", "--level", "critical"], out, monkeypatch)
+    assert critical != everything
+
+
+def test_a_view_of_a_broken_workspace_replays_its_problems_and_status(run, demo, tmp_path,
+                                                                      monkeypatch, loads):
+    (demo / "risks" / "RSK-002.yaml").write_text("id: RSK-002\nlikelihood: [\n")
+    args, out = VIEWS["risks"], tmp_path / "out"
+    shift_cache(-5 * cache.RACY_NS)  # nothing to age yet; the broken file is new
+    expected = truth(run, demo, args, out, monkeypatch)
+    assert expected[0] == 1 and "RSK-002.yaml" in expected[2] and "RSK-001" in expected[1]
+    assert prime(run, demo, args, out, loads) == expected
+
+
+def test_review_strict_replays_its_exit_status(run, demo, tmp_path, monkeypatch, loads):
+    args, out = ["review", "--strict"], tmp_path / "out"
+    expected = truth(run, demo, args, out, monkeypatch)
+    assert expected[0] == 1 and expected[1]
+    assert prime(run, demo, args, out, loads) == expected
+
+
+def test_environment_the_view_reads_is_part_of_the_key(run, demo, tmp_path, monkeypatch,
+                                                       loads):
+    args, out = ["review", "--format", "auto"], tmp_path / "out"
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    as_text = prime(run, demo, args, out, loads)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    as_github = answer(run, demo, args, out)
+    assert as_github == truth(run, demo, args, out, monkeypatch)
+    assert as_github[1] != as_text[1] and as_github[1].startswith("::")
+
+
+def test_a_roll_up_of_several_workspaces_is_not_remembered(run, demo, tmp_path, loads):
+    other = tmp_path / "other"
+    shutil.copytree(demo, other)
+    for _ in range(2):
+        shift_cache(5 * cache.RACY_NS)
+        result = run("report", str(demo), str(other), "-o", str(tmp_path / "all.html"),
+                     "--as-of", AS_OF)
+        assert result.exit_code == 0, result.output
+    assert len(loads) == 4  # two workspaces, loaded on each run
+    assert not any("view-report" in p.name for p in Path(os.environ["RISKKIT_CACHE_DIR"])
+                   .iterdir())
+
+
+def test_a_binary_view_is_not_remembered(run, demo, tmp_path, loads):
+    pytest.importorskip("openpyxl")
+    for _ in range(2):
+        shift_cache(5 * cache.RACY_NS)
+        result = run("-C", demo, "risks", "--format", "xlsx", "-o", str(tmp_path / "r.xlsx"),
+                     "--as-of", AS_OF)
+        assert result.exit_code == 0, result.output
+    assert len(loads) == 2
+
+
+@pytest.mark.parametrize("value", [
+    None, [], "text", {"text": "x"},
+    {"text": 1, "painted": False, "problems": [], "status": 0},
+    {"text": "x", "painted": "no", "problems": [], "status": 0},
+    {"text": "x", "painted": False, "problems": [{"path": "a"}], "status": 0},
+    {"text": "x", "painted": False, "problems": [], "status": "1"},
+    {"text": "x", "painted": False, "problems": [], "status": 0, "more": 1},
+])
+def test_a_cached_value_of_any_other_shape_is_a_miss(demo, value):
+    from riskkit import answers
+    from riskkit.workspace import open_workspace
+
+    ws = open_workspace(str(demo))
+    files = answers.stats(ws)
+    assert files is not None
+    cache.write(ws.root, "view-risks", {"k": 1}, files, value)
+    shift_cache(5 * cache.RACY_NS)
+    assert answers.recall(ws, "risks", {"k": 1}, files) is None
+    good = {"text": "x", "painted": False, "problems": [], "status": 0}
+    cache.write(ws.root, "view-risks", {"k": 1}, files, good)
+    shift_cache(5 * cache.RACY_NS)
+    assert answers.recall(ws, "risks", {"k": 1}, files) == answers.Answer("x", False, (), 0)
