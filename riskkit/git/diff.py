@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskkit.files.written import AsWritten
-from riskkit.git.repo import WORKTREE, Repo, Snapshot, snapshot
+from riskkit.git.repo import WORKTREE, Repo, Snapshot, changed_snapshots, snapshot
 
 if TYPE_CHECKING:
     from riskkit.register.matrix import Rating
@@ -131,8 +131,12 @@ def diff(ws_root: Path, revs: tuple[str, ...]) -> dict:
         else:
             old_commit = repo.resolve(old_rev)
         new_commit = repo.resolve(new_rev) if new_rev is not WORKTREE else WORKTREE
-        old = snapshot(repo, old_commit, old_rev)
-        new = snapshot(repo, new_commit, new_rev or "working tree")
+        both = None if new_commit is WORKTREE else \
+            changed_snapshots(repo, old_commit, old_rev, new_commit, new_rev or "working tree")
+        if both is None:  # the working tree, or every risk scored again: read them all
+            both = (snapshot(repo, old_commit, old_rev),
+                    snapshot(repo, new_commit, new_rev or "working tree"))
+        old, new = both
     finally:
         repo.close()
     return {

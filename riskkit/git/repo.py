@@ -10,15 +10,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from riskkit.files import schemacheck
 from riskkit.files.walk import wanted
 from riskkit.git import run as git
 from riskkit.problems import ConfigError, InputError
 from riskkit.register.risk import Risk, entries, load_risk
-from riskkit.runbook.model import Runbook, load_runbook
 from riskkit.workspace import SETTINGS, Workspace, build_workspace
 from riskkit.files.yamlload import load_bytes
+
+if TYPE_CHECKING:  # loaded when a runbook is: a diff of risk files alone does without it
+    from riskkit.runbook.model import Runbook
 
 WORKTREE = None  # the revision that means "the files on disk"
 COMMIT = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")  # a full commit id, SHA-1 or SHA-256
@@ -111,11 +114,41 @@ class Repo:
             self._batch = git.Batch(self.top)
         return self._batch.read(blob)
 
-    def tree(self, commit: str, folder: str) -> dict[str, tuple[str, str]]:
-        """Workspace-relative path -> (mode, blob id) of every blob under ``folder`` at
+    def read_blobs(self, blobs: list[str]) -> dict[str, bytes | None]:
+        """Many blobs' bytes by their ids, asked for all at once (one ``git cat-file
+        --batch`` run a few thousand ids, not a round trip per blob); None for an id
+        that names no blob."""
+        found: dict[str, bytes | None] = {}
+        wanted_ids = sorted(set(blobs))
+        for start in range(0, len(wanted_ids), 2000):
+            chunk = wanted_ids[start:start + 2000]
+            if any(not COMMIT.fullmatch(b.encode()) for b in chunk):
+                raise ConfigError("git cat-file: not a blob id")
+            out = git.run(self.top, "cat-file", "--batch",
+                          input=b"".join(b.encode() + b"\n" for b in chunk)).stdout
+            at = 0
+            for blob in chunk:  # git answers in the order asked
+                end = out.find(b"\n", at)
+                head = git.FOUND.fullmatch(out, at, end + 1) if end >= 0 else None
+                if head is not None and head["oid"].decode() == blob:
+                    size = int(head["size"])
+                    data = out[end + 1:end + 1 + size]
+                    if len(data) != size or out[end + 1 + size:end + 2 + size] != b"\n":
+                        raise ConfigError("git cat-file: cannot read its output")
+                    found[blob] = data if head["type"] == b"blob" else None
+                    at = end + 2 + size
+                elif end >= 0 and out[at:end + 1] == blob.encode() + b" missing\n":
+                    found[blob] = None
+                    at = end + 1
+                else:
+                    raise ConfigError("git cat-file: cannot read its output")
+        return found
+
+    def tree(self, commit: str, *folders: str) -> dict[str, tuple[str, str]]:
+        """Workspace-relative path -> (mode, blob id) of every blob under ``folders`` at
         ``commit``: names and ids only, no blob is read."""
         out = git.run(self.top, "--literal-pathspecs", "ls-tree", "-r", "-z",
-                      "--end-of-options", commit, "--", self.prefix + folder)
+                      "--end-of-options", commit, "--", *[self.prefix + f for f in folders])
         found = {}
         for record in out.stdout.split(b"\0"):
             meta, tab, name = record.partition(b"\t")  # "<mode> <type> <id>\t<name>"
@@ -136,6 +169,29 @@ class Repo:
         out = git.run(self.top, "--literal-pathspecs", "grep", "-l", "-z", "-a", "-F",
                       "--no-color", "--no-textconv", "-e", git.decode(needle), commit, "--",
                       self.prefix + folder, check=False)
+        if out.returncode not in (0, 1):
+            return None
+        lead = f"{commit}:{self.prefix}"
+        found = set()
+        for name in git.names(out.stdout):
+            if not name.startswith(lead):
+                return None
+            found.add(name[len(lead):])
+        return found
+
+    def grep_any(self, commit: str, needles: list[bytes], folder: str, words: bool = False
+                 ) -> set[str] | None:
+        """Workspace-relative paths of the files under ``folder`` at ``commit`` whose bytes
+        hold any of ``needles`` (with ``words``: not beside a letter, a digit or ``_``;
+        regular files: git grep skips links); None when git cannot say. The needles go
+        to git on its stdin (``-f -``), one a line, so there may be many of them."""
+        if not needles or any(not n or b"\n" in n or b"\r" in n or b"\0" in n
+                              for n in needles):
+            return None
+        out = git.run(self.top, "--literal-pathspecs", "grep", "-l", "-z", "-a", "-F",
+                      *(["-w"] if words else []),
+                      "--no-color", "--no-textconv", "-f", "-", commit, "--",
+                      self.prefix + folder, check=False, input=b"\n".join(needles) + b"\n")
         if out.returncode not in (0, 1):
             return None
         lead = f"{commit}:{self.prefix}"
@@ -292,23 +348,155 @@ def snapshot(repo: Repo, commit: str | None, label: str, only_risk: str | None =
             continue
         if raw is None or (needle is not None and needle not in raw):
             continue
-        doc, problems = load_bytes(raw, rel)
-        if doc is None:
-            snap.skipped.append(rel)
-            continue
-        if rel.startswith("runbooks/"):
-            if only_risk:
-                continue
-            runbook, problems = load_runbook(doc, ws.roles)
-            if runbook is None:
+        if only_risk and rel.startswith("runbooks/"):  # named if broken, never loaded
+            if load_bytes(raw, rel)[0] is None:
                 snap.skipped.append(rel)
-            else:
-                snap.runbooks[runbook.id] = runbook
             continue
-        for base in entries(doc, []):
-            risk, problems = load_risk(doc, base, ws.matrix)
-            if risk is None:
-                snap.skipped.append(rel)
-            else:
-                snap.risks[risk.id] = risk
+        _add(snap, load_file(rel, raw, ws))
     return snap
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What one file gives a snapshot: its risks or its runbook, in file order, and how
+    many times it is named among the skipped (once per part that could not be loaded)."""
+
+    rel: str
+    risks: tuple[Risk, ...] = ()
+    runbook: Runbook | None = None
+    skips: int = 0
+
+
+def load_file(rel: str, raw: bytes, ws: Workspace) -> Loaded:
+    """Parse and check one risk or runbook file of a snapshot with ``ws``'s matrix and
+    roles (a file under runbooks/ is a runbook, any other a risk file)."""
+    doc, _ = load_bytes(raw, rel)
+    if doc is None:
+        return Loaded(rel, skips=1)
+    if rel.startswith("runbooks/"):
+        from riskkit.runbook.model import load_runbook
+
+        runbook, _ = load_runbook(doc, ws.roles)
+        return Loaded(rel, runbook=runbook, skips=int(runbook is None))
+    risks, skips = [], 0
+    for base in entries(doc, []):
+        risk, _ = load_risk(doc, base, ws.matrix)
+        if risk is None:
+            skips += 1
+        else:
+            risks.append(risk)
+    return Loaded(rel, tuple(risks), skips=skips)
+
+
+def _load(rel: str, raw: bytes | None, ws: Workspace) -> Loaded:
+    """``load_file``; a blob git cannot give is left out, as ``snapshot`` does."""
+    return Loaded(rel) if raw is None else load_file(rel, raw, ws)
+
+
+def _add(snap: Snapshot, loaded: Loaded, skips: bool = True) -> None:
+    """A file's risks and runbook into ``snap``: of two with the same id, the later wins."""
+    if skips:
+        snap.skipped += [loaded.rel] * loaded.skips
+    for risk in loaded.risks:
+        snap.risks[risk.id] = risk
+    if loaded.runbook is not None:
+        snap.runbooks[loaded.runbook.id] = loaded.runbook
+
+
+LINK = "120000"  # a symbolic link's mode: git grep does not look into its blob
+
+
+def changed_snapshots(repo: Repo, old_commit: str, old_label: str, new_commit: str,
+                      new_label: str) -> tuple[Snapshot, Snapshot] | None:
+    """The two commits' snapshots as far as a comparison of them can tell, parsing only
+    the files whose blobs differ between them (``ls-tree`` blob ids, no blob read to
+    find them); None when that cannot be done exactly (the caller takes full
+    snapshots): the workspace (settings, matrix file) differs, so every risk is scored
+    again, or there is no register at one of them.
+
+    A file whose blob is the same on both sides gives the same risks and runbooks on
+    both, so it can only matter to the comparison where it holds an id that a changed
+    file holds too (of two files with one id, the later in name order wins): those
+    files, found by git grep (and any file with a backslash, which an escaped id
+    needs, and any link, which grep skips), are parsed as well. Files with problems are
+    listed among the skipped only when they changed."""
+    root = repo.ws_root
+    seen: tuple[dict[str, bytes | None], dict[str, bytes | None]] = ({}, {})
+    workspaces = []
+    for commit, label, read_from in ((old_commit, old_label, seen[0]),
+                                     (new_commit, new_label, seen[1])):
+        def read(rel: str, commit: str = commit, read_from: dict = read_from
+                 ) -> bytes | None:
+            read_from[rel] = repo.read(commit, rel)
+            return read_from[rel]
+        ws = workspace_at(root, label, read)
+        if ws is None:
+            return None
+        workspaces.append(ws)
+    for rel in set(seen[0]) | set(seen[1]):  # the same bytes make the same workspace
+        if (seen[0][rel] if rel in seen[0] else repo.read(old_commit, rel)) != \
+                (seen[1][rel] if rel in seen[1] else repo.read(new_commit, rel)):
+            return None
+    old_ws, new_ws = workspaces
+    trees: list[dict[str, tuple[str, str]]] = []
+    for commit in (old_commit, new_commit):
+        trees.append({rel: entry for rel, entry in repo.tree(commit, "risks", "runbooks").items()
+                      if wanted(rel)})
+    old_tree, new_tree = trees
+    differ = [{rel: blob for rel, (_, blob) in sorted(tree.items())
+               if rel not in other or other[rel][1] != blob}
+              for tree, other in ((old_tree, new_tree), (new_tree, old_tree))]
+    raw = repo.read_blobs([blob for side in differ for blob in side.values()])
+    loaded: list[dict[str, Loaded]] = [
+        {rel: _load(rel, raw[blob], ws) for rel, blob in side.items()}
+        for side, ws in zip(differ, (old_ws, new_ws))]
+    same = {rel: entry for rel, entry in new_tree.items()
+            if rel in old_tree and old_tree[rel][1] == entry[1]}
+    shared: dict[str, Loaded] = {}  # unchanged files that may share an id with a changed one
+    for folder in ("risks", "runbooks"):
+        ids = sorted({item.runbook.id for side in loaded for item in side.values()
+                      if item.runbook is not None} if folder == "runbooks" else
+                     {risk.id for side in loaded for item in side.values()
+                      for risk in item.risks})
+        mine = {rel: entry for rel, entry in same.items()
+                if rel.startswith("runbooks/") == (folder == "runbooks")}
+        if not ids or not mine:
+            continue
+        found = _holders(repo, new_commit, ids, folder)
+        holders = {rel: blob for rel, (mode, blob) in mine.items()
+                   if found is None or mode == LINK or rel in found}
+        raw = repo.read_blobs(list(holders.values()))
+        for rel, blob in holders.items():
+            shared[rel] = _load(rel, raw[blob], new_ws)
+    snaps = []
+    for side, label, ws in ((loaded[0], old_label, old_ws), (loaded[1], new_label, new_ws)):
+        snap = Snapshot(label, ws)
+        for rel in sorted(set(side) | set(shared)):
+            if rel in side:
+                _add(snap, side[rel])
+            else:
+                _add(snap, shared[rel], skips=False)
+        snaps.append(snap)
+    return snaps[0], snaps[1]
+
+
+def _holders(repo: Repo, commit: str, ids: list[str], folder: str) -> set[str] | None:
+    """The files under ``folder`` at ``commit`` that may hold one of ``ids``: the id's
+    bytes, as a word, or a backslash (an escape in a double-quoted string can spell any
+    id); None when an id could be spelled otherwise (a space or a line break folded, a
+    quote doubled) and so every file has to be read.
+
+    An id of other characters is in the file as written: YAML changes a scalar only by
+    escapes, by doubling a single quote and by folding lines, and whatever stands next
+    to a scalar (a space, a quote, a bracket, a comma, a colon, a line end) is no letter,
+    digit or ``_``."""
+    if any(not i or not i.isprintable() or any(c.isspace() or c in "'\"\\" for c in i)
+           for i in ids):
+        return None
+    try:
+        needles = [i.encode("utf-8") for i in ids]
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+    found = repo.grep_any(commit, needles, folder, words=True)
+    escaped = repo.grep_any(commit, [b"\\"], folder)
+    return None if found is None or escaped is None else found | escaped
