@@ -12,7 +12,10 @@ from riskkit.codes import Severity, severity_of
 # newline (ESC starts every escape sequence: colours, cursor moves, OSC titles and links),
 # DEL, the C1 controls (U+009B is a CSI, U+009D an OSC on their own), and lone surrogates
 # (a byte of a file name that is not UTF-8).
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# And the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069):
+# shown as they are, a title could print in an order other than the one it is stored in.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+                     "\ud800-\udfff]")
 
 
 def visible(text: str) -> str:

@@ -29,8 +29,10 @@ from cmarkgfm.cmark import Options  # noqa: E402
 AS_OF = ("--as-of", "2026-11-26")
 
 # Each a way to reach a terminal or a renderer: an OSC window title, a screen clear, a
-# C1 CSI, an OSC 8 hyperlink, DEL, a carriage return that overwrites the line.
-ESCAPES = "\x1b]0;pwned\x07 \x1b[2J \x9b31m \x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\ \x7f\rX"
+# C1 CSI, an OSC 8 hyperlink, DEL, a carriage return that overwrites the line, and the
+# bidirectional override and isolate that make text print in another order than stored.
+ESCAPES = ("\x1b]0;pwned\x07 \x1b[2J \x9b31m \x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\ "
+           "\x7f\rX \u202egnp.exe\u202c \u2066isolated\u2069")
 MARKDOWN = ("![pixel](https://evil.example/p.png) <img src=x onerror=alert(1)> "
             "[click](https://evil.example/) @alice @org/team | pipe ``code`` *em* $x$\n"
             "# a heading\n- an item")
@@ -212,3 +214,21 @@ def test_an_unreadable_folder_is_a_located_problem(run, hidden_folder, args):
 def test_an_unreadable_folder_is_named_in_an_emergency_plan(run, hidden_folder):
     result = run("-C", hidden_folder, "runbook", "render", "rb", "--format", "txt", *AS_OF)
     assert "risks/sub:1:1: Y009 cannot read folder" in result.stderr
+
+
+@pytest.mark.parametrize("char", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+                                  "\u2066", "\u2067", "\u2068", "\u2069"])
+def test_bidirectional_overrides_are_shown_not_applied(run, make_ws, char):
+    """A right-to-left override in a title would print "exe.png" as "gnp.exe"."""
+    from riskkit.problems import visible
+
+    assert visible(f"a{char}b") == f"a\\u{ord(char):04x}b"
+    ws = make_ws({"risks/r.yaml": risk_yaml("RSK-1", f"cheap {char}gnp.exe")})
+    shown = run("-C", ws, "risks").stdout
+    assert char not in shown and f"\\u{ord(char):04x}gnp.exe" in shown
+
+
+def test_right_to_left_text_itself_is_kept():
+    from riskkit.problems import visible
+
+    assert visible("שרת הגיבוי נפל \u200f") == "שרת הגיבוי נפל \u200f"  # marks stay
