@@ -232,3 +232,14 @@ def test_right_to_left_text_itself_is_kept():
     from riskkit.problems import visible
 
     assert visible("שרת הגיבוי נפל \u200f") == "שרת הגיבוי נפל \u200f"  # marks stay
+
+
+def test_issue_references_in_a_title_do_not_link(run, md_repo):
+    """GitHub links "#123" and "GH-123" to an issue (and cross-references it from the pull
+    request); a title that mentions one reads as written and refers to nothing."""
+    (md_repo / "risks" / "r1.yaml").write_text(
+        risk_yaml("RSK-1", "Since #123 and gh-45, see owner/repo#7", likelihood=4))
+    result = run("-C", md_repo, "diff", "--format", "md")
+    assert result.exit_code == 0, result.output
+    assert not re.search(r"(?<!&)(#|GH-)\d", result.stdout, re.I), result.stdout  # no entity
+    assert "Since #123 and gh-45, see owner/repo#7" in text_of(gfm(result.stdout))

@@ -102,6 +102,9 @@ MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$!])")
 # A zero-width space after "@" (as the entity, which GitHub renders invisibly), so that
 # "@team" in a title reads as written but neither links nor notifies anyone.
 NO_MENTION = "@&#8203;"
+# The same zero-width space after the "#" (or "GH-") of an issue reference: "#123" in a
+# title reads as written but neither links nor cross-references issue 123.
+NO_REFERENCE = re.compile(r"(#|\bGH-)(?=\d)", re.IGNORECASE)
 # What starts a bare link on GitHub: "scheme://" and "www." (the last character of each
 # match becomes an entity).
 NO_AUTOLINK = re.compile(r"(?<=:)/|(?i:www)\.")
@@ -111,9 +114,10 @@ def md_text(value: Any) -> str:
     """User text (a title, an owner, an id) as inline Markdown that renders as the text it
     is: on one line, every character that Markdown or GitHub would read as markup
     backslash-escaped (so no image, link, HTML tag or table cell comes out of a title),
-    and no ``@`` mention."""
+    and no ``@`` mention or ``#123`` reference."""
     text = " ".join(str(value).splitlines())
-    text = MD_SPECIAL.sub(r"\\\1", text).replace("@", NO_MENTION)
+    text = NO_REFERENCE.sub(lambda m: m.group() + "&#8203;", MD_SPECIAL.sub(r"\\\1", text))
+    text = text.replace("@", NO_MENTION)  # after: its entity has a "#" and digits
     # GitHub links a bare URL from its raw text, escapes and all (a link to a mangled
     # address): an entity for "/" or "." keeps the text and makes no link.
     return NO_AUTOLINK.sub(lambda m: m.group()[:-1] + f"&#{ord(m.group()[-1])};", text)
