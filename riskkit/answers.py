@@ -1,6 +1,6 @@
 """A view's answer, remembered: the second ``riskkit risks`` (or ``matrix``, ``review``,
 ``report``, ``drill plan``, ``runbook list``) on unchanged files prints what the first one
-printed, without reading a risk.
+printed, without reading a risk, or even the settings.
 
 An answer is what the view wrote, the problems of the files it left out, and its exit
 status. It is kept under the key validate's result is kept under (every input file's
@@ -11,53 +11,50 @@ last answer only. A cached value of any other shape is a miss: the cache can onl
 work, never change an answer.
 
 Importing this module is cheap on purpose, like ``riskkit.validation``: a hit needs only
-the workspace settings and the file stats.
+the file stats.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from riskkit.files import cache
 from riskkit.problems import Problem
-from riskkit.validation import inputs, problems_of
-from riskkit.workspace import Workspace
+from riskkit.validation import problems_of, read_cached
 
 VIEW = re.compile(r"[a-z][a-z-]*")  # a view's name is part of its cache file's name
 
 
 @dataclass(frozen=True)
 class Answer:
-    text: str  # what the view wrote, before ``emit`` made control characters visible
-    painted: bool  # the text carries its own colour codes (``emit``'s ``painted``)
+    text: str  # what the view wrote, its control characters made visible (``emit``)
     problems: tuple[Problem, ...]  # the errors of the files the view left out
     status: int  # the exit status the view asked for itself (review --strict)
 
 
-def stats(ws: Workspace) -> cache.Stats | None:
-    """The stats of every file a view reads, or None when the cache is off."""
-    return inputs(ws) if cache.enabled() else None
-
-
-def recall(ws: Workspace, view: str, key: dict[str, Any], files: cache.Stats) -> Answer | None:
-    """The answer ``view`` gave for exactly this key and these files, or None."""
+def recall(root: Path, view: str, key: dict[str, Any]) -> Answer | None:
+    """The answer ``view`` gave for exactly this key, if none of the workspace's files
+    changed since; None else. The workspace's settings are not read."""
     assert VIEW.fullmatch(view), view
-    value = cache.read(ws.root, f"view-{view}", key, files)
-    if not isinstance(value, dict) or set(value) != {"text", "painted", "problems", "status"}:
+    value = read_cached(root, f"view-{view}", key)
+    if not isinstance(value, dict) or set(value) != {"text", "problems", "status"}:
         return None
-    text, painted, status = value["text"], value["painted"], value["status"]
+    text, status = value["text"], value["status"]
     problems = problems_of(value["problems"])
-    if type(text) is not str or type(painted) is not bool or type(status) is not int \
-            or problems is None:
+    if type(text) is not str or type(status) is not int or problems is None:
         return None
-    return Answer(text, painted, tuple(problems), status)
+    return Answer(text, tuple(problems), status)
 
 
-def remember(ws: Workspace, view: str, key: dict[str, Any], files: cache.Stats,
-             answer: Answer) -> None:
+def remember(root: Path, view: str, key: dict[str, Any], files: cache.Stats,
+             answer: Answer, extra: Sequence[str] = ()) -> None:
+    """Keep ``answer`` for ``key`` and ``files`` (their stats taken before the view read
+    them; ``extra`` names the files of them besides the folders: ``validation.inputs``)."""
     assert VIEW.fullmatch(view), view
-    cache.write(ws.root, f"view-{view}", key, files,
-                {"text": answer.text, "painted": answer.painted,
-                 "problems": [p.to_dict() for p in answer.problems], "status": answer.status})
+    cache.write(root, f"view-{view}", key, files,
+                {"text": answer.text, "problems": [p.to_dict() for p in answer.problems],
+                 "status": answer.status}, extra)

@@ -1,7 +1,7 @@
 """``riskkit validate``: every problem of the workspace, answered from the cache when it can.
 
-Importing this module is cheap on purpose: a cache hit needs only the workspace settings
-and the file stats; the loaders are imported on a miss.
+Importing this module is cheap on purpose: a cache hit needs only the file stats (not
+even the settings: see ``cached``); the loaders are imported on a miss.
 """
 
 from __future__ import annotations
@@ -14,23 +14,44 @@ from typing import TYPE_CHECKING
 
 from riskkit.files.walk import Walk, walk
 from riskkit.problems import Problem
-from riskkit.workspace import Workspace, matrix_file
 
 if TYPE_CHECKING:
     from riskkit.files.cache import Stats
+    from riskkit.workspace import Workspace
 
 
 # Every folder whose files can change an answer: what validate and the views read.
 FOLDERS = ("risks", "runbooks", "drills", "incidents", "templates", "alerts")
 
 
-def inputs(ws: Workspace) -> Stats:
+def inputs(root: Path, extra: Sequence[str] = ()) -> Stats:
     """(size, mtime, ctime, inode) of every file of the workspace that can change an
-    answer: the folders above, riskkit.yaml and its matrix file."""
+    answer: the folders above, riskkit.yaml and the ``extra`` files (``extra_inputs``)."""
     from riskkit.files import cache
 
+    return cache.stats(root, FOLDERS, extra)
+
+
+def extra_inputs(ws: Workspace) -> tuple[str, ...]:
+    """The files besides the folders and riskkit.yaml that can change an answer: the
+    matrix file riskkit.yaml names, if any."""
+    from riskkit.workspace import matrix_file
+
     matrix = matrix_file(ws.settings_doc.data) if ws.settings_doc else None
-    return cache.stats(ws.root, FOLDERS, (matrix,) if matrix else ())
+    return (matrix,) if matrix else ()
+
+
+def read_cached(root: Path, section: str, key: dict) -> object:
+    """What ``section`` keeps for ``key``, if no input file changed since; None else.
+    The workspace's settings are not read: riskkit.yaml is an input (``cache.read_for``)."""
+    from riskkit.files import cache
+
+    return cache.read_for(root, section, key, lambda extra: inputs(root, extra))
+
+
+def cached(root: Path, as_of: dt.date) -> tuple[list[Problem], dict] | None:
+    """validate's answer for the workspace at ``root`` from the cache, or None."""
+    return from_cache(read_cached(root, "validate", {"as_of": as_of.isoformat()}))
 
 
 def validate(ws: Workspace, extra: list[Path], as_of: dt.date,
@@ -39,10 +60,13 @@ def validate(ws: Workspace, extra: list[Path], as_of: dt.date,
     nothing that could change the answer has changed since the last run."""
     from riskkit.files import cache
 
-    files = inputs(ws) if not extra and not alerts and cache.enabled() else None
+    own = extra_inputs(ws)
+    files = inputs(ws.root, own) if not extra and not alerts and cache.enabled() else None
     key = {"as_of": as_of.isoformat()}
     if files is not None:
-        hit = from_cache(cache.read(ws.root, "validate", key, files))
+        stats = files
+        hit = from_cache(cache.read_for(ws.root, "validate", key, lambda kept: stats if
+                                        tuple(kept) == own else inputs(ws.root, kept)))
         if hit is not None:
             return hit
     from riskkit.load import load  # only on a miss: a hit needs none of the loaders
@@ -56,7 +80,8 @@ def validate(ws: Workspace, extra: list[Path], as_of: dt.date,
         counts["alerts"] = len(loaded.alert_rules.rules)
     if files is not None:
         cache.write(ws.root, "validate", key, files,
-                    {"problems": [p.to_dict() for p in loaded.problems], "counts": counts})
+                    {"problems": [p.to_dict() for p in loaded.problems], "counts": counts},
+                    own)
     return loaded.problems, counts
 
 

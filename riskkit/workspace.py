@@ -11,10 +11,10 @@ from pathlib import Path
 from riskkit.register import matrix as matrix_mod
 from riskkit.files import reading, schemacheck
 from riskkit.problems import ConfigError, Problem, did_you_mean
+from riskkit.files.root import SETTINGS, find_root
 from riskkit.files.walk import Walk, walk
 from riskkit.files.yamlload import Doc, load_bytes, load_file
 
-SETTINGS = "riskkit.yaml"
 PAGING_SEVERITIES = ("critical", "page")  # alerts.paging_severities when not set
 
 Reader = Callable[[str], "bytes | None"]  # a file of the workspace by relative path, or None
@@ -73,16 +73,6 @@ class Workspace:
     def files(self, folder: str) -> list[Path]:
         """The YAML files of ``folder`` (recursively), sorted so output is stable."""
         return [Path(p) for p in self.walk(folder).files]
-
-
-def find_root(start: str | os.PathLike[str] | None = None) -> Path:
-    """Walk up from ``start`` to the folder holding riskkit.yaml."""
-    here = Path(start or os.getcwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / SETTINGS).is_file():
-            return folder
-    raise ConfigError(f"no {SETTINGS} in {here} or any parent folder "
-                      "(run 'riskkit init' to create a workspace, or use -C DIR)")
 
 
 def repo_path(ws: Workspace, path: str) -> str:

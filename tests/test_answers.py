@@ -20,6 +20,22 @@ from test_cache import shift_cache
 
 AS_OF = "2026-11-26"
 
+MATRIX = """\
+name: ours
+likelihood: [{id: rare, name: Rare}, {id: unlikely, name: Unlikely},
+             {id: possible, name: Possible}, {id: likely, name: Likely},
+             {id: almost-certain, name: Almost certain}]
+impact: [{id: negligible, name: Negligible}, {id: minor, name: Minor},
+         {id: moderate, name: Moderate}, {id: major, name: Major},
+         {id: severe, name: Severe}]
+levels:
+  - {id: low, name: Low, color: "#2e7d32"}
+  - {id: medium, name: Medium, color: "#fbc02d"}
+  - {id: high, name: High, color: "#ef6c00"}
+  - {id: critical, name: Critical, color: "#c62828"}
+thresholds: {low: 1, medium: 5, high: 10, critical: 15}
+"""
+
 VIEWS = {
     "risks": ["risks"],
     "risks-json": ["risks", "--format", "json"],
@@ -186,23 +202,54 @@ def test_a_binary_view_is_not_remembered(run, demo, tmp_path, loads):
 
 @pytest.mark.parametrize("value", [
     None, [], "text", {"text": "x"},
-    {"text": 1, "painted": False, "problems": [], "status": 0},
-    {"text": "x", "painted": "no", "problems": [], "status": 0},
-    {"text": "x", "painted": False, "problems": [{"path": "a"}], "status": 0},
-    {"text": "x", "painted": False, "problems": [], "status": "1"},
-    {"text": "x", "painted": False, "problems": [], "status": 0, "more": 1},
+    {"text": 1, "problems": [], "status": 0},
+    {"text": "x", "problems": [{"path": "a"}], "status": 0},
+    {"text": "x", "problems": "none", "status": 0},
+    {"text": "x", "problems": [], "status": "1"},
+    {"text": "x", "problems": [], "status": 0, "more": 1},
 ])
 def test_a_cached_value_of_any_other_shape_is_a_miss(demo, value):
     from riskkit import answers
-    from riskkit.workspace import open_workspace
+    from riskkit.validation import inputs
 
-    ws = open_workspace(str(demo))
-    files = answers.stats(ws)
-    assert files is not None
-    cache.write(ws.root, "view-risks", {"k": 1}, files, value)
+    files = inputs(demo)
+    cache.write(demo, "view-risks", {"k": 1}, files, value)
     shift_cache(5 * cache.RACY_NS)
-    assert answers.recall(ws, "risks", {"k": 1}, files) is None
-    good = {"text": "x", "painted": False, "problems": [], "status": 0}
-    cache.write(ws.root, "view-risks", {"k": 1}, files, good)
+    assert answers.recall(demo, "risks", {"k": 1}) is None
+    good = {"text": "x", "problems": [], "status": 0}
+    cache.write(demo, "view-risks", {"k": 1}, files, good)
     shift_cache(5 * cache.RACY_NS)
-    assert answers.recall(ws, "risks", {"k": 1}, files) == answers.Answer("x", False, (), 0)
+    assert answers.recall(demo, "risks", {"k": 1}) == answers.Answer("x", (), 0)
+
+
+def test_a_matrix_file_is_an_input_though_the_settings_are_not_read(run, demo, tmp_path,
+                                                                    monkeypatch, loads):
+    """riskkit.yaml may name a matrix file; the cache kept its name with the answer, so a
+    hit, which reads no settings, still sees the matrix file change."""
+    settings = demo / "riskkit.yaml"
+    text = settings.read_text()
+    assert "\nmatrix: 5x5\n" in text
+    (demo / "matrix.yaml").write_text(MATRIX)
+    settings.write_text(text.replace("\nmatrix: 5x5\n", "\nmatrix: matrix.yaml\n"))
+    args, out = VIEWS["matrix-residual-json"], tmp_path / "out"
+    before = prime(run, demo, args, out, loads)
+    grid = (demo / "matrix.yaml").read_text()
+    (demo / "matrix.yaml").write_text(grid.replace("name: High", "name: Serious"))
+    shift_cache(5 * cache.RACY_NS)
+    after = answer(run, demo, args, out)
+    assert after == truth(run, demo, args, out, monkeypatch)
+    assert after != before and "Serious" in after[1]
+
+
+@pytest.mark.parametrize("args", [["validate"], VIEWS["risks-json"], VIEWS["review"]])
+def test_a_warm_answer_reads_not_even_the_settings(run, demo, tmp_path, monkeypatch, loads,
+                                                   args):
+    out = tmp_path / "out"
+    expected = prime(run, demo, args, out, loads)
+    import riskkit.workspace
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the settings were read")
+
+    monkeypatch.setattr(riskkit.workspace, "open_workspace", refuse)
+    assert answer(run, demo, args, out) == expected

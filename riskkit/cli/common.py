@@ -103,12 +103,12 @@ def emit(text: str, output: str | None, *, painted: bool = False) -> None:
     made visible here (``riskkit.problems.visible``), on a terminal and in a file alike;
     ``painted`` text (a coloured heat map) has had its user text made visible by its
     formatter, so that its own colour codes are kept."""
+    if not painted:
+        text = visible(text)
     ctx = click.get_current_context(silent=True)
     recording = ctx.obj.get("record") if ctx is not None and ctx.obj else None
     if recording is not None:  # an answered view remembers what it wrote (see answered)
-        recording.append((text, painted))
-    if not painted:
-        text = visible(text)
+        recording.append(text)
     if output and output != "-":
         try:
             write_atomic(output, text, through_links=True)
@@ -162,18 +162,17 @@ def answered(view: str, unless: Callable[[dict[str, Any]], bool] | None = None
     def decorate(func: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(func)
         def run(*args: Any, **options: Any) -> None:
-            from riskkit import answers
+            from riskkit import answers, validation
+            from riskkit.files import cache
+            from riskkit.files.root import find_root
             from riskkit.problems import ConfigError
 
             ctx = click.get_current_context()
-            if unless is not None and unless(options):
+            if (unless is not None and unless(options)) or not cache.enabled():
                 return func(*args, **options)
             try:
-                ws = workspace(ctx)
+                root = find_root(ctx.obj.get("dir"))
             except ConfigError:  # the command says it, as it would without the cache
-                return func(*args, **options)
-            files = answers.stats(ws)
-            if files is None:
                 return func(*args, **options)
             output = options.get("output")
             key = {"options": {k: v for k, v in options.items() if k != "output"},
@@ -181,20 +180,25 @@ def answered(view: str, unless: Callable[[dict[str, Any]], bool] | None = None
                    "to_file": bool(output and output != "-"), "tty": sys.stdout.isatty(),
                    "environment": {k: os.environ.get(k) for k in VIEW_ENVIRONMENT},
                    "cwd": os.getcwd()}
-            hit = answers.recall(ws, view, key, files)
+            hit = answers.recall(root, view, key)
             if hit is not None:
-                emit(hit.text, output, painted=hit.painted)
+                emit(hit.text, output, painted=True)  # made visible when it was written
                 defer_problems(ctx, list(hit.problems))
                 if hit.status:
                     ctx.exit(hit.status)
                 return None
-            record: list[tuple[str, bool] | None] = []
+            try:
+                ws = workspace(ctx)
+            except ConfigError:
+                return func(*args, **options)
+            extra = validation.extra_inputs(ws)
+            files = validation.inputs(ws.root, extra)  # before the view reads them
+            record: list[str | None] = []
 
             def keep(status: int) -> None:
                 if len(record) == 1 and record[0] is not None:
-                    text, painted = record[0]
-                    answers.remember(ws, view, key, files, answers.Answer(
-                        text, painted, tuple(ctx.obj.get("deferred", ())), status))
+                    answers.remember(ws.root, view, key, files, answers.Answer(
+                        record[0], tuple(ctx.obj.get("deferred", ())), status), extra)
 
             ctx.obj["record"] = record
             try:

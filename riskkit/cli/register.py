@@ -17,6 +17,7 @@ from riskkit.cli.common import (answered, as_of_option, emit, format_option, out
 
 if TYPE_CHECKING:
     from riskkit.load import Loaded
+    from riskkit.problems import Problem
     from riskkit.register.risk import Risk
     from riskkit.review.findings import Finding
 
@@ -92,24 +93,30 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
 
     problems_view = view("problems")
     fmt = problems_view.resolve(fmt)
-    try:
-        ws = workspace(ctx)
-    except ConfigError as exc:
-        # The settings' problems are this command's result: stdout, like any other.
-        say(problems_view.render(fmt, exc.problems), nl=False)
-        raise ConfigError(str(exc)) from None
-    named = expand(list(paths), ws.boundary)
-    rule_files = expand(list(alert_paths), ws.boundary)
-    problems, counts = validate_all(ws, [Path(p) for p in named.files], today(as_of),
-                                    [Path(p) for p in rule_files.files])
-    if named.unreadable or rule_files.unreadable or named.refused or rule_files.refused:
-        # a folder the user named, or under it, that cannot be read; a link out of it
-        problems = sorted(set(problems) | set(named.problems(ws.rel))
-                          | set(rule_files.problems(ws.rel)))
-    problems = filter_problems(problems, ws, list(paths) + (list(alert_paths) if paths
-                                                             else []))
-    if fmt == "github":  # annotations name files from the top of the repository
-        problems = [dataclasses.replace(p, path=repo_path(ws, p.path)) for p in problems]
+    hit = None
+    if not paths and not alert_paths and fmt != "github":  # the whole workspace, as is
+        hit = _cached_validate(ctx, today(as_of))
+    if hit is not None:
+        problems, counts = hit
+    else:
+        try:
+            ws = workspace(ctx)
+        except ConfigError as exc:
+            # The settings' problems are this command's result: stdout, like any other.
+            say(problems_view.render(fmt, exc.problems), nl=False)
+            raise ConfigError(str(exc)) from None
+        named = expand(list(paths), ws.boundary)
+        rule_files = expand(list(alert_paths), ws.boundary)
+        problems, counts = validate_all(ws, [Path(p) for p in named.files], today(as_of),
+                                        [Path(p) for p in rule_files.files])
+        if named.unreadable or rule_files.unreadable or named.refused or rule_files.refused:
+            # a folder the user named, or under it, that cannot be read; a link out of it
+            problems = sorted(set(problems) | set(named.problems(ws.rel))
+                              | set(rule_files.problems(ws.rel)))
+        problems = filter_problems(problems, ws, list(paths) + (list(alert_paths) if paths
+                                                                 else []))
+        if fmt == "github":  # annotations name files from the top of the repository
+            problems = [dataclasses.replace(p, path=repo_path(ws, p.path)) for p in problems]
     say(problems_view.render(fmt, problems), nl=False)
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
@@ -117,6 +124,19 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str, strict: bool,
         click.echo(validate_summary(counts, problems), err=True)
     if errors or (strict and warnings):
         ctx.exit(EXIT_PROBLEMS)
+
+
+def _cached_validate(ctx: click.Context, day: datetime.date
+                     ) -> tuple[list[Problem], dict[str, int]] | None:
+    """validate's answer from the cache, found without reading the settings (None: run
+    it). A workspace that cannot be found is the full run's error to report."""
+    from riskkit.files.root import find_root
+    from riskkit.validation import cached
+
+    try:
+        return cached(find_root(ctx.obj.get("dir")), day)
+    except ConfigError:
+        return None
 
 
 def _risk_rows(loaded: Loaded, level: str | None, owner: tuple[str, ...], tag: tuple[str, ...],

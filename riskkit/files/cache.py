@@ -25,7 +25,7 @@ import json
 import os
 import stat as stat_mode
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import subprocess
 
 RACY_NS = 2_000_000_000
-FORMAT = 3
+FORMAT = 4
 MAX_BYTES = 256 * 1024 * 1024  # a link index of a million risks is about 40 MB
 _HEAD = b'{"sum":"'  # then 40 hex digits, _BODY, the entry as JSON, and "}"
 _BODY = b'","entry":'
@@ -163,6 +163,27 @@ def read(root: Path, section: str, key: dict[str, Any], files: Stats) -> Any:
     return entry.get("value")
 
 
+def read_for(root: Path, section: str, key: dict[str, Any],
+             files_of: Callable[[list[str]], Stats]) -> Any:
+    """The cached value of ``section`` for this key, when the files it was kept for are
+    unchanged: ``files_of(extra)`` gives their stats now, ``extra`` being the files
+    besides the folders that were named when it was written (a matrix file that
+    riskkit.yaml names). So a caller needs no settings read to ask: riskkit.yaml is among
+    the files, and when it changes the answer is a miss anyway. None for a miss."""
+    if not enabled():
+        return None
+    entry, written = _entry(root, section)
+    if entry is None or entry.get("key") != _key(key):
+        return None
+    extra = entry.get("extra", [])
+    if not isinstance(extra, list) or not all(isinstance(x, str) for x in extra):
+        return None
+    files = files_of(extra)
+    if entry.get("files") != _digest(files) or not _fresh(files, written):
+        return None
+    return entry.get("value")
+
+
 def _entry(root: Path, section: str) -> tuple[dict[str, Any] | None, int]:
     """A cache file's content and when it was written, by the file system's own clock
     (its mtime, as git's index does for racy entries): the files it is compared with
@@ -201,13 +222,16 @@ def unseal(raw: bytes) -> Any:
         return None
 
 
-def write(root: Path, section: str, key: dict[str, Any], files: Stats, value: Any) -> None:
-    """Remember ``value``; failures (read-only home, full disk) are ignored."""
+def write(root: Path, section: str, key: dict[str, Any], files: Stats, value: Any,
+          extra: Iterable[str] = ()) -> None:
+    """Remember ``value``; failures (read-only home, full disk) are ignored. ``extra``
+    names the files of ``files`` besides its folders, for ``read_for``."""
     if not enabled():
         return
     from riskkit.files.fsutil import write_atomic
 
-    entry = {"format": FORMAT, "key": _key(key), "files": _digest(files), "value": value}
+    entry = {"format": FORMAT, "key": _key(key), "files": _digest(files), "value": value,
+             "extra": list(extra)}
     path = _path(root, section)
     try:
         if not stat_mode.S_ISREG(os.lstat(path).st_mode):  # a pipe, a link: not written into
