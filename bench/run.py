@@ -52,6 +52,29 @@ for root in sys.argv[1:]:
             yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
 """
 
+# What `diff A B` has to do at the least: start up as riskkit does, ask git which files
+# differ, and parse those at both revisions (their blobs through one cat-file --batch).
+DIFF_FLOOR = """
+import subprocess, sys, yaml
+a, b, *riskkit = sys.argv[1:]
+subprocess.run(riskkit + ["--version"], check=True, capture_output=True)
+out = subprocess.run(["git", "diff-tree", "-r", "-z", "--no-renames", a, b, "--",
+                      "risks", "runbooks"], check=True, capture_output=True).stdout
+names = [n for n in out.split(b"\\0")[1::2] if n.endswith(b".yaml")]
+ask = b"".join(rev.encode() + b":" + n + b"\\n" for n in names for rev in (a, b))
+out = subprocess.run(["git", "cat-file", "--batch"], input=ask, check=True,
+                     capture_output=True).stdout
+at = 0
+while at < len(out):
+    end = out.index(b"\\n", at)
+    head = out[at:end].split()
+    at = end + 1
+    if head[-1] != b"missing":
+        size = int(head[2])
+        yaml.load(out[at:at + size], Loader=yaml.CSafeLoader)
+        at += size + 1
+"""
+
 
 @dataclass
 class Stat:
@@ -185,6 +208,9 @@ def main() -> None:
                         help="risks in each of them")
     parser.add_argument("--history-risks", type=int, default=2_000)
     parser.add_argument("--history-commits", type=int, default=300)
+    parser.add_argument("--huge", type=int, default=0, metavar="N",
+                        help="also run risks/review/report at N risks, against a 500 MB "
+                             "peak (0 leaves it out; 50000 is the issue's size)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes and few runs: a smoke run of every row in about "
                              "a minute, whose figures are not the targets' sizes")
@@ -195,6 +221,10 @@ def main() -> None:
             if hasattr(args, key):
                 setattr(args, key, value)
         steps, huge_steps = QUICK["steps"], QUICK["huge_steps"]
+    # riskkit as installed: its modules compiled once, not on every run (an editable
+    # tree under PYTHONDONTWRITEBYTECODE would compile every changed module each time)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "riskkit")],
+                   check=False, stdout=subprocess.DEVNULL)
     work = Path(tempfile.mkdtemp(prefix="riskkit-bench-"))
     cache = work / "cache"
     cold_cache = work / "cold-cache"  # emptied before each cold run
@@ -247,25 +277,39 @@ def main() -> None:
         mine, base = alternate(Side(RISKKIT + validate, big, {**cold, "RISKKIT_JOBS": "1"},
                                     clear(cold_cache)), floor, args.repeat)
         note("validate, cold (one core, for reference)", mine, base, "parse floor")
+        # the size most teams have: start-up, workers and trial renders must not dominate
+        k1 = generate(work / "k1", 1_000, 20)
+        mine, base = alternate(rk(validate, k1), Side([sys.executable, "-c", FLOOR], k1),
+                               args.repeat)
+        row("validate 1k risks, cold", mine, base, "parse floor", 1.2)
         checker = Side([sys.executable, "-m", "check_jsonschema", "--schemafile",
                         str(repo / "schemas" / "risk.schema.json")]
                        + [str(p) for p in sorted((big / "risks").glob("*.yaml"))], big)
         theirs, mine = alternate(checker, rk(validate, big), 1)
         row("check-jsonschema / riskkit cold", theirs, mine, "riskkit", 5, better="higher")
         report_to = ["-o", str(work / "report.html")]
-        views = [("risks --format json", ["risks", "--format", "json"]),
+        views = [("risks", ["risks"]),
+                 ("risks --format json", ["risks", "--format", "json"]),
+                 ("risks --format csv", ["risks", "--format", "csv"]),
+                 ("matrix", ["matrix"]),
                  ("review", ["review"]),
                  ("report", ["report", *report_to]),
-                 ("drill plan", ["drill", "plan"])]
+                 ("drill plan", ["drill", "plan"]),
+                 ("runbook list", ["runbook", "list"])]
+        cold_views: dict[str, Stat] = {}
         for name, command in views:
             mine, base = alternate(rk(command, big), floor, args.repeat)
             row(f"{name}, cold", mine, base, "parse floor", 1.3)
+            cold_views[name] = mine
         for _ in range(2):  # write the cache, then again once out of the racy window
             subprocess.run(RISKKIT + ["validate"], cwd=big, env={**os.environ, **cached},
                            capture_output=True)
             time.sleep(2.2)
         for ws in (big, small):  # the link index for incident-time commands
             subprocess.run(RISKKIT + ["risks"], cwd=ws, env={**os.environ, **cached},
+                           capture_output=True)
+        for _, command in views:  # each view's answer, as a person's first run keeps it
+            subprocess.run(RISKKIT + command, cwd=big, env={**os.environ, **cached},
                            capture_output=True)
         time.sleep(2.2)
         mine, base = alternate(rk(validate, big, cached), floor, args.repeat)
@@ -287,6 +331,20 @@ def main() -> None:
         mine, base = alternate(rk(["runbook", "show", "huge", "--format", "json"], big,
                                   cached), version, args.repeat)
         row(f"runbook show, {huge_steps:,} steps", mine, base, "riskkit --version", 20)
+        # Big runbooks of three shapes, show and render against start-up; 30k must finish
+        sized = (1_000, 3_000) if args.quick else (SHAPE_STEPS, FINISH_STEPS)
+        for name in BIG_SHAPES:
+            for command in (["runbook", "show", "big"], ["runbook", "render", "big"]):
+                label = f"{' '.join(command)} {name}"
+                side = rk(command, shape_workspace(work / f"{name}-{sized[0]}", name, sized[0]))
+                mine, base = alternate(side, version, args_repeat(args.repeat))
+                row(f"{label}, {sized[0]:,} steps", mine, base, "riskkit --version", 20)
+                rows.append(peak_row(f"{label}, {sized[0]:,} steps", mine, 200))
+                side = rk(command, shape_workspace(work / f"{name}-{sized[1]}", name, sized[1]))
+                wall, cpu, rss, code = once(side)
+                rows.append((f"{label}, {sized[1]:,} steps (finishes)", f"{wall:.3f}s",
+                             f"{cpu:.3f}s", f"{rss:.0f} MB", "", "", "", "", "exit 0",
+                             "ok" if code == 0 else f"FAILED (exit {code})"))
         demo_cmd = ["runbook", "render", demo_largest.stem, "--format", "html"] \
             + _demo_vars(demo_largest)
         subprocess.run(RISKKIT + demo_cmd, cwd=repo, check=True, capture_output=True)
@@ -296,7 +354,7 @@ def main() -> None:
         # validate of the demo workspace, every runbook trial-rendered (each scenario, the
         # defaults and each choice), cold; against start-up and the demo's parse floor
         mine, base = alternate(rk(validate, repo), version, repeat)
-        row("validate demo, cold, trial renders", mine, base, "riskkit --version", 12)
+        row("validate demo, cold, trial renders", mine, base, "riskkit --version", 3)
         mine, base = alternate(rk(validate, repo), Side([sys.executable, "-c", FLOOR], repo),
                                repeat)
         note("validate demo, cold, vs its parse floor", mine, base, "parse floor")
@@ -318,6 +376,16 @@ def main() -> None:
         rows.append((f"peak RSS, validate {args.risks // 1000}k (largest process)", "", "",
                      f"{cold_validate.rss_mb:.0f} MB", "", "", "", "", "<= 200 MB",
                      "ok" if cold_validate.rss_mb <= 200 else "MISSED"))
+        for name in ("risks --format json", "review", "report"):  # memory flat per risk
+            rows.append(peak_row(f"{name} {args.risks // 1000}k, cold", cold_views[name], 200))
+        if args.huge:
+            huge = generate(work / "huge", args.huge, args.runbooks)
+            huge_floor = Side([sys.executable, "-c", FLOOR], huge)
+            for name, command in views:
+                if name in ("risks --format json", "review", "report"):
+                    mine, base = alternate(rk(command, huge), huge_floor, 1)
+                    row(f"{name}, cold, {args.huge:,} risks", mine, base, "parse floor", 1.3)
+                    rows.append(peak_row(f"{name} {args.huge:,} risks, cold", mine, 500))
         # history of one risk over a generated year of reviews, against git's own log of
         # the same paths (what riskkit history has to ask git at the least)
         hist = history_repo(work / "history", args.history_risks, args.history_commits)
@@ -326,6 +394,12 @@ def main() -> None:
                                      "riskkit.yaml"], hist, GIT_ENV), args_repeat(args.repeat))
         row(f"history, {args.history_commits} commits x {args.history_risks:,} risks", mine,
             base, "git log", 50)
+        back = min(100, args.history_commits - 1)
+        mine, base = alternate(rk(["diff", f"HEAD~{back}", "HEAD", "--format", "json"], hist),
+                               Side([sys.executable, "-c", DIFF_FLOOR, f"HEAD~{back}", "HEAD",
+                                     *RISKKIT], hist, GIT_ENV), args_repeat(args.repeat))
+        row(f"diff HEAD~{back} HEAD, {args.history_risks:,} risks", mine, base,
+            "changed files' parse + --version", 1.5)
         if args.rollup:
             # one report (and one SQLite export) over many registers, against merely
             # parsing all of their files
@@ -359,6 +433,26 @@ SIZE_ROWS = [  # (shape, command)
     ("scenarios", ["runbook", "show", "big", "--scenario", "a"]),
     ("typos", ["validate", "--format", "json"]),
 ]
+
+
+BIG_SHAPES = ("chain", "fanout", "dag")  # bench/shapes.py
+SHAPE_STEPS, FINISH_STEPS = 10_000, 30_000
+
+
+def shape_workspace(root: Path, name: str, steps: int) -> Path:
+    """A workspace of one runbook ``big`` of ``steps`` steps in shape ``name``."""
+    if not root.exists():
+        (root / "runbooks").mkdir(parents=True)
+        (root / "riskkit.yaml").write_text(
+            "name: Sizes\nmatrix: 5x5\nroles:\n  sre: {title: SRE}\n")
+        (root / "runbooks" / "big.yaml").write_text(shapes.SHAPES[name](steps))
+    return root
+
+
+def peak_row(name: str, mine: Stat, limit_mb: float) -> tuple[str, ...]:
+    """A row holding the peak RSS of ``mine`` against ``limit_mb``."""
+    return (f"peak RSS, {name}", "", "", f"{mine.rss_mb:.0f} MB", "", "", "", "",
+            f"<= {limit_mb:g} MB", "ok" if mine.rss_mb <= limit_mb else "MISSED")
 
 
 def args_repeat(repeat: int) -> int:

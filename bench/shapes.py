@@ -8,7 +8,10 @@ them, and ``bench/run.py`` times them as ratios (never the tests).
 - ``scenarios``: steps alternating between two scenarios, each needing the one before it,
   so that a scenario's plan drops every other step (a chain of dropped steps);
 - ``typos``: every step needs a misspelt step id (a did-you-mean for each);
-- ``fan``: a dropped step between ``n`` steps before it and ``n`` after it.
+- ``fan``: a dropped step between ``n`` steps before it and ``n`` after it;
+- ``fanout``: one step, then every other step needing it alone (one stage of all of them);
+- ``dag``: a random DAG (seeded): each step needs up to four earlier steps, most of them
+  recent ones, as a real runbook's needs are.
 """
 
 from __future__ import annotations
@@ -55,6 +58,24 @@ def fan(steps: int, rid: str = "big") -> str:
     return _runbook(rid, before + middle + after, "scenarios: {a: First, b: Second}\n")
 
 
+def fanout(steps: int, rid: str = "big") -> str:
+    return _runbook(rid, [_step(0, [])] + [_step(i, ["s0"]) for i in range(1, steps)])
+
+
+def dag(steps: int, rid: str = "big", seed: int = 18) -> str:
+    import random
+
+    rng = random.Random(seed)
+    body = []
+    for i in range(steps):
+        picks = {rng.randrange(max(0, i - 50), i)
+                 for _ in range(rng.randint(1, 3) if i else 0)}
+        if i > 1 and rng.random() < 0.2:
+            picks.add(rng.randrange(i))  # now and then a need far back
+        body.append(_step(i, [f"s{p}" for p in sorted(picks)]))
+    return _runbook(rid, body)
+
+
 def matrix(levels: int, scale_size: int | None = None) -> str:
     """A matrix file with ``levels`` levels (by thresholds) and as many likelihoods and
     impacts, or ``scale_size`` of each."""
@@ -67,4 +88,5 @@ def matrix(levels: int, scale_size: int | None = None) -> str:
             f"thresholds:\n{thresholds}\n")
 
 
-SHAPES = {"chain": chain, "wide": wide, "scenarios": scenarios, "typos": typos, "fan": fan}
+SHAPES = {"chain": chain, "wide": wide, "scenarios": scenarios, "typos": typos, "fan": fan,
+          "fanout": fanout, "dag": dag}

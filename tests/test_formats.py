@@ -182,3 +182,19 @@ def test_every_format_of_every_command_prints(run, demo, monkeypatch, path, fmt)
     expected = 1 if path == "validate" else 0
     assert result.exit_code == expected, result.output
     assert result.stdout.strip(), f"{path} --format {fmt} printed nothing"
+
+
+def test_json_of_a_list_item_by_item_is_json_dumps_of_the_list():
+    import json
+
+    from riskkit.present.formats import json_list, to_json
+
+    class Typed:
+        def to_dict(self):
+            return {"a": [1, {"b": "x\ny"}], "c": {}, "d": []}
+
+    for data in ([], [1], [[]], [{}], [""], [Typed(), {"k": [Typed()]}, "a\nb", None, [1, [2]]]):
+        want = json.dumps(data, indent=2, ensure_ascii=False,
+                          default=lambda v: v.to_dict()) + "\n"
+        assert to_json(data) == want
+        assert json_list(iter(data)) == want

@@ -364,3 +364,79 @@ def test_any_text_gives_a_document_or_problems(text):
     assert doc is not None or problems
     for p in problems:
         assert p.line >= 1 and p.col >= 1 and p.code.startswith("Y")
+
+
+# --- positions kept at the first parse ---------------------------------------------------
+
+def _same_positions(text: str) -> int:
+    """The positions kept compactly by the first parse answer exactly as the positions a
+    second, recording parse gives, for every path, a missing child of it and a key."""
+    doc, _ = load_text(text, "f.yaml")
+    if doc is None:
+        return 0
+    located = yamlload.Doc(doc.path, doc.data, text=text)  # no kept positions: composes again
+    checked = 0
+    for path in located.marks:
+        for where in (path, path + ("nope",), path + (0,), path + (-1,), path + (99,)):
+            assert doc.at(where) == located.at(where), where
+            assert doc.key_at(where) == located.key_at(where), where
+            assert doc.text(where) == located.text(where), where
+        checked += 1
+    return checked
+
+
+TRICKY = [
+    "base: &b {x: 1, y: 1.10}\nother:\n  <<: *b\n  y: +5\n  z: True\nlist: [*b, *b]\n",
+    "a: 1\na: 2\nb: [1, 2, {c: 3, c: 4}]\n",
+    "- &x [1, 2]\n- *x\n- {<<: [{a: 1}, {b: 2, a: 3}], c: TRUE}\n",
+    "k:\n" + "".join(f"  key{i}: {i}.50\n" for i in range(60))
+    + "l:\n" + "".join(f"  - {{v: {i}, w: x}}\n" for i in range(60)),
+    "risks:\n" + "".join(f"  - id: R{i}\n    likelihood: {i % 5 + 1}\n    tags: [a, b]\n"
+                         for i in range(80)),
+    "text: |\n  hello\nn: !!float 3\ni: !!int 7\nd: !!timestamp 2024-01-01\nq: '1.10'\nnul: ~\ne:\n",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_kept_positions_are_the_positions_of_a_second_parse(text):
+    assert _same_positions(text) > 0
+
+
+def test_kept_positions_match_on_every_example_file():
+    from conftest import EXAMPLES
+
+    checked = 0
+    for path in sorted(EXAMPLES.rglob("*.yaml")):
+        if path.is_file() and not path.is_symlink():
+            checked += _same_positions(path.read_text(encoding="utf-8", errors="replace"))
+    assert checked > 100
+
+
+@settings(max_examples=150, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(_data, st.booleans())
+def test_kept_positions_match_on_generated_data(data, flow):
+    _same_positions(yaml.safe_dump({"root": data}, default_flow_style=flow,
+                                   allow_unicode=True))
+
+
+def test_a_loaded_file_is_not_parsed_again_for_a_position(monkeypatch):
+    doc = ok("id: R1\nreview: {last: 2026-01-01}\nrisks: [a, b]\nn: 1.10\n")
+    monkeypatch.setattr(yamlload, "_Loader", None)  # a second parse would fail here
+    doc.release()
+    assert doc.at(("review", "last")) == (2, 16)
+    assert doc.at(("risks", 1)) == (3, 12)
+    assert doc.at(("review", "nope")) == (2, 9)
+    assert doc.text(("n",)) == "1.10"
+
+
+def test_a_list_file_may_be_larger_than_a_risk_file(tmp_path):
+    entry = "  - id: RSK-{:05d}\n    title: {}\n".format
+    text = "# the register\nrisks:\n" + "".join(entry(i, "x" * 600) for i in range(9_000))
+    assert len(text) > yamlload.MAX_BYTES
+    (tmp_path / "all.yaml").write_text(text)
+    doc, problems = load_file(tmp_path / "all.yaml")
+    assert problems == [] and len(doc.data["risks"]) == 9_000
+    assert doc.at(("risks", 8_999, "title")) == (2 + 2 * 8_999 + 2, 12)
+    (tmp_path / "one.yaml").write_text("id: RSK-1\ndescription: " + "x" * len(text) + "\n")
+    assert [p.message for p in load_file(tmp_path / "one.yaml")[1]] == [
+        "file is larger than 5 MB"]

@@ -1,27 +1,93 @@
 """The root command: the group every command joins, and the one place errors become
-messages and exit codes."""
+messages and exit codes.
+
+Start-up imports this module and click only: a command's module is imported when the
+command is looked up (``COMMAND_MODULES``), so ``riskkit --version`` and a command pay for
+no other command's imports, and ``--help`` (which lists them all) imports them all.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import click
 
 from riskkit import __version__
-from riskkit.problems import ConfigError, ProblemsFound, RiskkitError, visible
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_BUG = 3
 
+# Each command of the root group and the modules of riskkit.cli that define it (and its
+# subcommands). A module adds its commands to ``cli`` when imported; a new command belongs
+# here too (tests/test_startup.py checks that the table names every command).
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "diff": ("git",), "history": ("git",),
+    "drill": ("drill",),
+    "explain": ("explain",),
+    "export": ("exchange",), "import": ("exchange",),
+    "incident": ("incident",), "postmortem": ("incident",),
+    "init": ("register",), "matrix": ("register",), "report": ("register",),
+    "review": ("register",), "risks": ("register",), "schema": ("register",),
+    "validate": ("register",),
+    "retro": ("retro",),
+    "runbook": ("runbook", "alerts"),  # alerts adds ``runbook find``
+    "site": ("alerts",),
+}
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """The root group's commands, their modules imported on first use: looking a command up
+    imports its own modules; listing the commands (help, a mistyped name) imports all."""
+
+    def __init__(self, modules: dict[str, tuple[str, ...]]) -> None:
+        self._modules = modules
+        self._commands: dict[str, click.Command] = {}
+        self._loaded: set[str] = set()
+
+    def _load(self, name: str) -> None:
+        if name not in self._loaded:
+            self._loaded.add(name)
+            for module in self._modules[name]:
+                importlib.import_module(f"riskkit.cli.{module}")
+
+    def _load_all(self) -> None:
+        for name in self._modules:
+            self._load(name)
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name in self._modules:
+            self._load(name)
+        elif name not in self._commands:  # not in the table: look everywhere
+            self._load_all()
+        return self._commands[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._commands[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._commands[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self._load_all()
+        return iter(list(self._commands))
+
+    def __len__(self) -> int:
+        self._load_all()
+        return len(self._commands)
+
 
 class RiskkitGroup(click.Group):
     """A group that turns riskkit's typed errors into messages and exit codes, in one place."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from riskkit.problems import ConfigError, ProblemsFound, RiskkitError, visible
+
         try:
             result = super().invoke(ctx)
             deferred = (ctx.obj or {}).pop("deferred", None)
@@ -64,7 +130,8 @@ class RiskkitGroup(click.Group):
             ctx.exit(EXIT_BUG)
 
 
-@click.group(cls=RiskkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=RiskkitGroup, commands=LazyCommands(COMMAND_MODULES),
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="riskkit")
 @click.option("-C", "directory", metavar="DIR",
               type=click.Path(exists=True, file_okay=False),

@@ -16,9 +16,29 @@ print a file of the machine it runs on:
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 MAX_BYTES = 5 * 1024 * 1024  # a risk or runbook file is a few KB; 5 MB is clearly not one
+# A list file (``risks:`` at the top, a register in one file) holds about 1 KB a risk: one
+# of 10,000 risks is some 9 MB. Up to this size it is read; any other file stops at 5 MB.
+LIST_MAX_BYTES = 16 * 1024 * 1024
+_LIST_START = re.compile(rb"(?:\xef\xbb\xbf)?(?:[ \t]*(?:#[^\r\n]*)?\r?\n)*"
+                         rb"(?:---[ \t]*\r?\n)?risks:[ \t]*(?:#[^\r\n]*)?\r?\n")
+
+
+def is_list_file(head: bytes) -> bool:
+    """Whether a file starting with ``head`` (its first KB or so) is a list file: comments
+    and blank lines, then ``risks:`` alone on its line."""
+    return _LIST_START.match(head) is not None
+
+
+def cap(size: int, head: bytes, limit: int = MAX_BYTES) -> int:
+    """The most bytes read of a file of ``size`` bytes starting with ``head``: ``limit``,
+    or :data:`LIST_MAX_BYTES` for a list file when ``limit`` is the YAML default."""
+    if size > limit and limit == MAX_BYTES and is_list_file(head):
+        return LIST_MAX_BYTES
+    return limit
 
 
 class Refused(Exception):
@@ -103,6 +123,9 @@ def read_stat(path: str | os.PathLike[str], *, limit: int = MAX_BYTES,
             if what == "a folder":
                 raise IsADirectoryError(21, "Is a directory", os.fspath(path))
             raise not_regular(what)
+        if st.st_size > limit:
+            limit = cap(st.st_size, os.pread(fd, 4096, 0) if hasattr(os, "pread") else b"",
+                        limit)
         if st.st_size > limit:
             raise too_big(limit)
         chunks = []

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 R = TypeVar("R", bound="AsWritten")
+_ORDERS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AsWritten:
     """A frozen record whose ``to_dict()`` gives back the mapping it was read from.
 
@@ -28,8 +29,9 @@ class AsWritten:
     def from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
         """The record of ``data``, a mapping the schema has checked (no unknown keys)."""
         names = [f.name for f in fields(cls) if f.name != "written"]
+        order = tuple(k for k in data if k in names)
         return cls(**{name: data.get(name) for name in names},
-                   written=tuple(k for k in data if k in names))
+                   written=_ORDERS.setdefault(order, order))  # a few orders, thousands of records
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as written (or, for a record made in code, those that are set)."""

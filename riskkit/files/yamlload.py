@@ -16,9 +16,11 @@ with a hint (:func:`type_hint`).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import math
 import os
 import re
+from array import array
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -99,7 +101,8 @@ class _Loader(_Base):
 
 MAX_BYTES = reading.MAX_BYTES  # a risk or runbook file is a few KB; 5 MB is clearly not one
 MAX_DEPTH = 64
-MAX_VALUES = 200_000  # bounds alias expansion ("billion laughs")
+# Bounds alias expansion ("billion laughs"); a runbook of 30,000 steps holds ~250,000 values.
+MAX_VALUES = 1_000_000
 
 Path_ = Sequence[Any]  # a JSON path: keys and indexes from the document root
 Marks = dict[tuple[Any, ...], tuple[int, int]]  # a JSON path -> (line, column)
@@ -108,24 +111,132 @@ _SCALARS = {_NULL, _BOOL, _INT, _FLOAT, _TIMESTAMP}
 _constructor = yaml.constructor.SafeConstructor()
 
 
+_NO_TEXTS: dict[Any, str] = {}  # shared, never written to
+_WIDE = 32  # a container of more children than this indexes where each starts
+
+
+class Positions:
+    """Where every value of a document was written, in the order the values were built.
+
+    The values of a document, walked depth first in the order of its data (a mapping's
+    keys as they were written, merged keys after, repeats left out, an alias as often as
+    it is used), are numbered 0, 1, 2...; the line and column of each are kept in that
+    order, packed in one flat array. A lookup walks the data down the path, counting the
+    values it steps over: the data is the index, so no path is stored. The text of a
+    typed scalar is kept only where it differs from its value's spelling (``1.10`` for
+    1.1, ``+5``, ``True``).
+    """
+
+    __slots__ = ("marks", "texts", "_starts")
+
+    def __init__(self, marks: array, texts: dict[int, str]):
+        self.marks = marks  # line << 32 | column, both 0-based, as PyYAML counts them
+        self.texts = texts
+        self._starts: dict[int, tuple[dict[Any, int] | None, list[int]]] | None = None
+
+    def _child(self, index: int, value: Any, part: Any) -> tuple[int, Any] | None:
+        """The number and value of ``value``'s child ``part`` (``value`` is number
+        ``index``), or None when it has no such child."""
+        if isinstance(value, dict):
+            try:
+                if part not in value:
+                    return None
+            except TypeError:  # an unhashable part names nothing
+                return None
+            if len(value) > _WIDE:
+                ordinals, starts = self._wide(index, value)
+                assert ordinals is not None  # a mapping's index has its keys
+                return starts[ordinals[part]], value[part]
+            at = index + 1
+            for key, child in value.items():
+                if key == part:
+                    return at, child
+                at += _count(child)
+            return None  # pragma: no cover - the key is in the mapping
+        if isinstance(value, list):
+            if not isinstance(part, int) or not 0 <= part < len(value):
+                return None
+            if len(value) > _WIDE:
+                return self._wide(index, value)[1][part], value[part]
+            at = index + 1
+            for child in value[:part]:
+                at += _count(child)
+            return at, value[part]
+        return None
+
+    def _wide(self, index: int, value: Any) -> tuple[dict[Any, int] | None, list[int]]:
+        """Where each child of a wide container starts (and, for a mapping, each key's
+        ordinal), worked out once."""
+        if self._starts is None:
+            self._starts = {}
+        found = self._starts.get(index)
+        if found is None:
+            starts, at = [], index + 1
+            for child in (value.values() if isinstance(value, dict) else value):
+                starts.append(at)
+                at += _count(child)
+            ordinals = {key: i for i, key in enumerate(value)} \
+                if isinstance(value, dict) else None
+            found = self._starts[index] = (ordinals, starts)
+        return found
+
+    def _find(self, data: Any, path: Path_) -> tuple[int, bool]:
+        """The number of the value at ``path`` or of its nearest ancestor, and whether it
+        is the value at ``path`` itself."""
+        index, value = 0, data
+        for part in path:
+            found = self._child(index, value, part)
+            if found is None:
+                return index, False
+            index, value = found
+        return index, True
+
+    def at(self, data: Any, path: Path_) -> tuple[int, int]:
+        packed = self.marks[self._find(data, path)[0]]
+        return (packed >> 32) + 1, (packed & 0xFFFFFFFF) + 1
+
+    def text(self, data: Any, path: Path_) -> str | None:
+        index, whole = self._find(data, path)
+        return self.texts.get(index) if whole else None
+
+
+def _count(value: Any) -> int:
+    """How many values ``value`` holds, itself included (as the builder numbered them)."""
+    if isinstance(value, dict):
+        return 1 + sum(map(_count, value.values()))
+    if isinstance(value, list):
+        return 1 + sum(map(_count, value))
+    return 1
+
+
 class Doc:
     """A loaded YAML document: plain JSON-like data plus where each value came from.
 
-    Positions are worked out when first asked for, by composing the text again: most
-    files have no problem, and keeping a mark per value for all of them would double the
-    cost of loading a big register.
+    The first parse keeps the position of every value compactly (:class:`Positions`:
+    a few flat arrays in document order, not a mark per path), so a view or a problem
+    finds a line without parsing the file again. A document built another way (from a
+    spreadsheet, from data) gives its marks, or works them out by composing the text.
     """
 
-    __slots__ = ("path", "data", "_text", "_marks", "_keymarks", "_texts")
+    __slots__ = ("path", "data", "_text", "_marks", "_keymarks", "_texts", "_pos")
 
     def __init__(self, path: str, data: Any, marks: Marks | None = None,
-                 keymarks: Marks | None = None, text: str | None = None):
+                 keymarks: Marks | None = None, text: str | None = None,
+                 positions: Positions | None = None):
         self.path = path
         self.data = data
         self._text = text
         self._marks = marks
         self._keymarks = keymarks
-        self._texts: dict[tuple[Any, ...], str] = {}
+        self._texts: dict[tuple[Any, ...], str] = _NO_TEXTS  # replaced by _locate
+        self._pos = positions if marks is None else None
+
+    def release(self) -> None:
+        """Let go of the text once nothing needs more than :meth:`at` and :meth:`text`
+        (a file without problems, its values loaded): those answer from the positions
+        kept at the first parse."""
+        if self._pos is not None:
+            self._text = None
 
     def _locate(self) -> None:
         if self._marks is not None:
@@ -155,8 +266,11 @@ class Doc:
                 return None
         if value is None or isinstance(value, (str, list, dict)):
             return value if isinstance(value, str) else None
-        self._locate()
-        written = self._texts.get(tuple(path))
+        if self._pos is not None:
+            written = self._pos.text(self.data, path)
+        else:
+            self._locate()
+            written = self._texts.get(tuple(path))
         if written is not None:
             return written
         if isinstance(value, bool):  # no text to go by (built from data): YAML's spelling
@@ -185,6 +299,8 @@ class Doc:
 
     def at(self, path: Path_ = ()) -> tuple[int, int]:
         """The position of the value at ``path``, or of its nearest ancestor we know."""
+        if self._pos is not None:
+            return self._pos.at(self.data, path)
         where = tuple(path)
         while where not in self.marks and where:
             where = where[:-1]
@@ -260,6 +376,22 @@ def type_hint(expected: str, text: str) -> str | None:
     return None
 
 
+_SHARED: dict[str, str] = {}
+
+
+def _shared(text: str) -> str:
+    """One string object for a short text that repeats (keys, owners, statuses, dates):
+    in a register the same few hundred texts fill thousands of files."""
+    if len(text) > 40:
+        return text
+    found = _SHARED.get(text)
+    if found is None:
+        if len(_SHARED) >= 200_000:
+            return text
+        found = _SHARED[text] = text
+    return found
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -273,26 +405,39 @@ class _Builder:
         self.marks: Marks = {}
         self.keymarks: Marks = {}
         self.texts: dict[tuple[Any, ...], str] = {}  # path -> the text of a typed scalar
-        self.budget = MAX_VALUES
+        self.budget = self.limit = MAX_VALUES
         self.problems: list[Problem] = []
+        # Positions, compactly (when not recording by path): see Positions
+        self.pos_marks: list[int] = []
+        self.pos_texts: dict[int, str] = {}
+
+    def positions(self) -> Positions:
+        return Positions(array("Q", self.pos_marks), self.pos_texts or _NO_TEXTS)
 
     def stop(self, node: yaml.Node, code: str, message: str) -> NoReturn:
         line, col = _mark(node)
         raise _Stop(Problem(self.display, line, col, code, message))
 
     def build(self, node: yaml.Node, path: tuple[Any, ...] | None, depth: int) -> Any:
-        """Plain data for ``node``; ``path`` is its JSON path when recording marks."""
+        """Plain data for ``node``; ``path`` is its JSON path when recording marks by path,
+        else its position is kept compactly (:class:`Positions`)."""
         self.budget -= 1
         if self.budget < 0:
-            self.stop(node, "Y006", f"document expands to more than {MAX_VALUES} values "
+            self.stop(node, "Y006", f"document expands to more than {self.limit} values "
                       "(an alias bomb?)")
         if depth > MAX_DEPTH:
             self.stop(node, "Y007", f"nesting deeper than {MAX_DEPTH} levels")
         if path is not None:  # recording
             self.marks[path] = _mark(node)
+            index = -1
+        else:
+            marks = self.pos_marks
+            index = len(marks)
+            mark = node.start_mark
+            marks.append(mark.line << 32 | mark.column)
         tag = node.tag
         if tag == _STR and isinstance(node, yaml.ScalarNode):
-            return node.value
+            return _SHARED.get(node.value) or _shared(node.value)
         if tag == _MAP and isinstance(node, yaml.MappingNode):
             return self.mapping(node, path, depth)
         if tag == _SEQ and isinstance(node, yaml.SequenceNode):
@@ -303,7 +448,12 @@ class _Builder:
         if tag in _SCALARS and isinstance(node, yaml.ScalarNode):
             if path is not None:  # recording
                 self.texts[path] = node.value
-            return self.scalar(node)
+                return self.scalar(node)
+            value = self.scalar(node)
+            if value is not None and node.value != (
+                    ("true" if value else "false") if isinstance(value, bool) else str(value)):
+                self.pos_texts[index] = node.value
+            return value
         if tag == _STR or tag == _MAP or tag == _SEQ or tag in _SCALARS:  # `!!str {a: 1}`
             kind = "mapping" if isinstance(node, yaml.MappingNode) else \
                 "sequence" if isinstance(node, yaml.SequenceNode) else "scalar"
@@ -356,6 +506,7 @@ class _Builder:
                     not isinstance(key_node, yaml.ScalarNode):  # `? !!str [a]`
                 self.stop(key_node, "Y005", "mapping keys must be plain scalars")
             key = key_node.value  # a key is its text as written: `1.10:` is '1.10'
+            key = _SHARED.get(key) or _shared(key)
             if key in result:
                 first = firsts[key]
                 line, col = _mark(key_node)
@@ -504,6 +655,16 @@ def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
         before = text[: text.index("\x00")]
         line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
         return None, [Problem(display, line, col, "Y004", "file holds binary data (NUL bytes)")]
+    collecting = gc.isenabled()
+    gc.disable()  # a parse makes only trees, no cycles: the collector would only walk them
+    try:
+        return _load(text, display)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
     try:
         node = _Loader(text).get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -519,6 +680,7 @@ def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
     if node is None:
         return None, [Problem(display, 1, 1, "Y003", "file is empty")]
     builder = _Builder(display)
+    builder.budget = builder.limit = max(MAX_VALUES, len(text) // 8)  # a big list file
     try:
         data = builder.build(node, None, 0)
     except _Stop as stop:
@@ -529,8 +691,8 @@ def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:
         return None, [Problem(display, 1, 1, "Y007", "nesting too deep")]
     if data is None:
         return None, [Problem(display, 1, 1, "Y003", "file holds no data (a null document)")]
-    return Doc(display, data, text=text), builder.problems + cut_by_comments(node, text,
-                                                                             display)
+    return Doc(display, data, text=text, positions=builder.positions()), \
+        builder.problems + cut_by_comments(node, text, display)
 
 
 def load_file(path: str | os.PathLike[str], display: str | None = None, *,
@@ -556,9 +718,10 @@ def load_file(path: str | os.PathLike[str], display: str | None = None, *,
 
 def load_bytes(raw: bytes, display: str) -> tuple[Doc | None, list[Problem]]:
     """Parse a file's bytes (from disk or a git object)."""
-    if len(raw) > MAX_BYTES:
+    limit = reading.cap(len(raw), raw[:4096], MAX_BYTES) if len(raw) > MAX_BYTES else MAX_BYTES
+    if len(raw) > limit:
         return None, [Problem(display, 1, 1, "Y006",
-                              f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")]
+                              f"file is larger than {limit // (1024 * 1024)} MB")]
     text, problem = _decode(raw, display)
     if text is None:
         assert problem is not None  # _decode gives one or the other

@@ -138,7 +138,14 @@ def command_blocks(text: str) -> list[CommandBlock]:
 
 def _printed(view: PlanView) -> PlanView:
     """The view with its steps as printed (rollbacks cut into blocks)."""
-    steps = tuple(PrintedStep(**{f.name: getattr(s, f.name) for f in fields(s)},
+    names: dict[type, list[str]] = {}  # the fields of each type of step (one or two)
+
+    def fields_of(step: StepView) -> list[str]:
+        if type(step) not in names:
+            names[type(step)] = [f.name for f in fields(step)]
+        return names[type(step)]
+
+    steps = tuple(PrintedStep(**{name: getattr(s, name) for name in fields_of(s)},
                               rollback_blocks=tuple(command_blocks(s.rollback))
                               if s.rollback else ())
                   for s in view.steps)

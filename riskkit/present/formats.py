@@ -9,16 +9,32 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from riskkit.problems import Problem
 
 
 def to_json(data: Any) -> str:
-    """``data`` as indented JSON; a typed view in it (one with ``to_dict()``) as its dict."""
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False,
-                      default=_as_dict) + "\n"
+    """``data`` as indented JSON; a typed view in it (one with ``to_dict()``) as its dict.
+
+    A list is written item by item (the same text): indented JSON is built of a small
+    string per value, and for a whole register at once those would outweigh the register.
+    """
+    if isinstance(data, list):
+        return json_list(data)
+    return _json(data) + "\n"
+
+
+def json_list(items: Iterable[Any]) -> str:
+    """``to_json`` of the list of ``items``, each encoded as it comes: a generator of
+    dicts never holds them all."""
+    text = ",\n  ".join(_json(item).replace("\n", "\n  ") for item in items)
+    return f"[\n  {text}\n]\n" if text else "[]\n"
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=_as_dict)
 
 
 def _as_dict(value: Any) -> Any:

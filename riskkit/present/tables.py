@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from riskkit.present.formats import markdown_table, table, to_json
+from riskkit.present.formats import json_list, markdown_table, table
 from riskkit.present.showtext import minutes_text
 from riskkit.register import rules
 
@@ -74,7 +74,7 @@ def risks_xlsx(data: RiskList, as_of: dt.date | None = None) -> bytes:
 
 
 def risks_json(data: RiskList) -> str:
-    return to_json([r.to_dict(above) for r, above in zip(data.risks, data.above)])
+    return json_list(r.to_dict(above) for r, above in zip(data.risks, data.above))
 
 
 def runbook_list(loaded: Loaded) -> list[dict]:

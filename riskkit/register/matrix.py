@@ -192,9 +192,16 @@ class Matrix:
         return f"1-{len(scale)} or {scale[0].id}..{scale[-1].id}"
 
     def rate(self, likelihood: int, impact: int) -> Rating:
-        level = self.level(self.grid[likelihood - 1][impact - 1])
-        assert level is not None  # build() refuses a grid cell that is not a level
-        return Rating(likelihood, impact, likelihood * impact, level)
+        # One Rating per cell, shared by every risk rated there (a register holds
+        # thousands of risks on a few dozen cells); a frozen record, so sharing is safe.
+        rated: dict[tuple[int, int], Rating] = self.__dict__.setdefault("_rated", {})
+        found = rated.get((likelihood, impact))
+        if found is None:
+            level = self.level(self.grid[likelihood - 1][impact - 1])
+            assert level is not None  # build() refuses a grid cell that is not a level
+            found = rated[likelihood, impact] = Rating(likelihood, impact,
+                                                       likelihood * impact, level)
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -14,7 +14,7 @@ from riskkit.problems import Problem, did_you_mean
 from riskkit.files.yamlload import Doc
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Control:
     id: str
     title: str
@@ -25,7 +25,7 @@ class Control:
         return {"id": self.id, "title": self.title, "kind": self.kind, "status": self.status}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Treatment(AsWritten):
     """How the risk is treated; ``due`` is a date as written (YYYY-MM-DD)."""
 
@@ -34,7 +34,7 @@ class Treatment(AsWritten):
     due: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Acceptance(AsWritten):
     """Who accepted the risk, until when (and since when); dates as written."""
 
@@ -44,7 +44,7 @@ class Acceptance(AsWritten):
     rationale: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Review(AsWritten):
     """The risk's last review: its date as written, and by whom."""
 
@@ -52,7 +52,7 @@ class Review(AsWritten):
     by: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # thousands of them: no __dict__ each
 class Risk:
     id: str
     title: str

@@ -217,6 +217,23 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             _check_format(value.__self__, f"'{value.__name__}'")
         return wrapped
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``obj.attribute``, as Jinja's sandbox answers it. A field of a frozen dataclass
+        (the views and records the documents print) that holds data, not a callable, is
+        answered without Jinja's checks, which would pass it (they look at the owner's
+        type and at the name, and only wrap ``str.format``): a printed plan reads some 16
+        of them a step."""
+        kind: type = type(obj)
+        if attribute[:1] != "_" and _plain_record(kind):
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                pass
+            else:
+                if not callable(value):
+                    return value
+        return super().getattr(obj, attribute)
+
     def call(__self, __context: Context, __obj: Any,  # noqa: N805
              *args: Any, **kwargs: Any) -> Any:
         from jinja2.runtime import LoopContext
@@ -235,6 +252,23 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if isinstance(result, Namespace):
             return result
         return _check_size(result, f"the result of '{name}'")
+
+
+@functools.lru_cache(maxsize=512)
+def _plain_record(cls: type) -> bool:
+    """Whether ``cls`` is a frozen dataclass that Jinja's sandbox treats as a plain
+    object: none of the types whose attributes it hides, none of the mutable containers
+    whose methods it refuses."""
+    import collections
+    import types
+    from collections.abc import MutableMapping, MutableSequence, MutableSet
+
+    params = getattr(cls, "__dataclass_params__", None)
+    special = (type, types.FunctionType, types.MethodType, types.CodeType,
+               types.TracebackType, types.FrameType, types.GeneratorType,
+               types.CoroutineType, types.AsyncGeneratorType, MutableSet, MutableMapping,
+               MutableSequence, collections.deque)
+    return bool(getattr(params, "frozen", False)) and not issubclass(cls, special)
 
 
 def _measured(node: nodes.Concat) -> nodes.Expr:

@@ -7,7 +7,6 @@ so that every view of a plan can show them; ``riskkit.drill.model`` documents th
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -28,6 +27,8 @@ class Sample:
 
 def medians(samples: list[Sample]) -> dict[str, float]:
     """Per step, the median of its last ``RECENT`` samples by day."""
+    import statistics  # with decimal and fractions: only when there is something to measure
+
     by_step: dict[str, list[float]] = {}
     for sample in sorted(samples, key=lambda x: (x.day, x.ref)):
         by_step.setdefault(sample.step, []).append(sample.minutes)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from riskkit.problems import InputError, Problem, ProblemsFound, did_you_mean, field_path
 from riskkit.runbook.model import TEXT_FIELDS, Runbook
 from riskkit.runbook.view import PlanView, StepView
-from riskkit.runbook.text import sandbox as _sandbox, template_variables
+from riskkit.runbook.text import JINJA_NAMES, sandbox as _sandbox, template_variables
 
 if TYPE_CHECKING:
     from jinja2 import Template, Undefined
@@ -29,8 +29,6 @@ def resolve_inputs(runbook: Runbook, given: Mapping[str, object], partial: bool 
     With ``partial`` (drill checklists) a missing input is no error: it is left out, and so
     is a default that uses it, for the room to fill in; unknown and invalid values still are.
     """
-    from jinja2 import UndefinedError
-
     errors: list[str] = []
     declared = {i.name: i for i in runbook.inputs}
     for name in given:
@@ -41,7 +39,6 @@ def resolve_inputs(runbook: Runbook, given: Mapping[str, object], partial: bool 
     values: dict[str, object] = {n: v for n, v in given.items() if n in declared}
     pending = [i for i in runbook.inputs if i.name not in values]
     missing: set[str] = set()  # required inputs with no value and no default
-    env = _env(False)
     while pending:  # defaults may refer to other inputs, in any order
         progress = False
         for spec in list(pending):
@@ -60,8 +57,19 @@ def resolve_inputs(runbook: Runbook, given: Mapping[str, object], partial: bool 
                 pending.remove(spec)
                 progress = True
                 continue
+            # pg-{{ region }} needs no Jinja: filled in once its inputs have values
+            uses = set(_PLACEHOLDER.findall(spec.default))
+            if not uses & JINJA_NAMES \
+                    and _substituted(spec.default, {}, placeholders=True) is not None:
+                if uses <= values.keys():
+                    values[spec.name] = _substituted(spec.default, values)
+                    pending.remove(spec)
+                    progress = True
+                continue  # else it waits, as Jinja's UndefinedError makes it wait
+            from jinja2 import UndefinedError  # only a default that is a template needs Jinja
+
             try:
-                values[spec.name] = env.from_string(spec.default).render(values)
+                values[spec.name] = _compiled(False, spec.default).render(values)
                 pending.remove(spec)
                 progress = True
             except UndefinedError:
@@ -226,9 +234,15 @@ def _substituted(text: str, values: dict, placeholders: bool = False) -> str | N
     """``text`` rendered without Jinja when it only prints inputs that have a value
     (``Restart {{ service }} in {{ region }}``, most runbook text): what Jinja prints for
     it, ten times faster (a checklist's missing input prints as ``{name}``, as Jinja's
-    ``Hole`` prints it). None when Jinja must render it."""
+    ``Hole`` prints it). None when Jinja must render it.
+
+    Jinja reads text as text up to ``{{``, ``{%`` or ``{#``: single braces around the
+    inputs (``${HOME}``, a JSON body, ``jsonpath='{.items}'``) print as written, except a
+    ``{`` just before an input, which Jinja would read as the start of one."""
     parts = _PLACEHOLDER.split(text)
-    if any("{" in part or "}" in part for part in parts[::2]):
+    between = parts[::2]
+    if any(mark in part for part in between for mark in ("{{", "{%", "{#")) \
+            or any(part.endswith("{") for part in between[:-1]):
         return None
     names = parts[1::2]
     if not placeholders and not all(name in values for name in names):
@@ -267,11 +281,6 @@ def render_steps(runbook: Runbook, view: PlanView, values: dict,
     a page that fills it in. Problems point at the runbook line of the field; a sandbox
     escape is refused.
     """
-    from jinja2 import TemplateError
-    from jinja2.exceptions import SecurityError
-
-    from riskkit.runbook.budget import BudgetExceeded
-
     problems: list[Problem] = []
     index = {s.id: i for i, s in enumerate(runbook.steps)}
 
@@ -288,6 +297,11 @@ def render_steps(runbook: Runbook, view: PlanView, values: dict,
         if simple is not None:
             return simple
         line, col = runbook.at(*path)
+        from jinja2 import TemplateError  # only a text that is more than inputs needs Jinja
+        from jinja2.exceptions import SecurityError
+
+        from riskkit.runbook.budget import BudgetExceeded
+
         try:
             return _compiled(placeholders, text).render(values)
         except SecurityError as exc:
@@ -306,9 +320,13 @@ def render_steps(runbook: Runbook, view: PlanView, values: dict,
                                     f"{type(exc).__name__}: {exc}"))
         return text
 
-    def texts(step: StepView) -> dict[str, Any]:
-        return {field: render(getattr(step, field), ("steps", index[step.id], field))
-                for field in TEXT_FIELDS}
+    def rendered_step(step: StepView) -> StepView:
+        texts: dict[str, Any] = {field: render(getattr(step, field),
+                                               ("steps", index[step.id], field))
+                                 for field in TEXT_FIELDS}
+        if all(texts[field] == getattr(step, field) for field in TEXT_FIELDS):
+            return step  # no input in its text: the step as it is, not a copy
+        return replace(step, **texts)
 
     comms = view.comms
     rendered = replace(
@@ -323,7 +341,7 @@ def render_steps(runbook: Runbook, view: PlanView, values: dict,
                       else comms.channel,
                       notes=render(comms.notes, ("comms", "notes")) if comms.notes
                       else comms.notes),
-        steps=tuple(replace(step, **texts(step)) for step in view.steps))
+        steps=tuple(rendered_step(step) for step in view.steps))
     if problems:
         raise ProblemsFound(problems)
     return rendered

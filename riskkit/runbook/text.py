@@ -20,6 +20,10 @@ def _text_env() -> BoundedSandbox:
 
 
 _SIMPLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# Names Jinja gives a value of its own (its globals, its literals, the template itself):
+# a text that prints one of them is Jinja's to read, whether or not an input has the name.
+JINJA_NAMES = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "self",
+                         "true", "false", "none", "True", "False", "None"})
 
 
 def sandbox(undefined: type[Undefined] | None = None, autoescape: bool = False,
@@ -65,6 +69,13 @@ def template_variables(text: str, inputs: Collection[str] = ()
         stripped = _SIMPLE.sub("", text)
         if "{{" not in stripped and "}}" not in stripped:  # only {{ name }}: no parser needed
             return set(_SIMPLE.findall(text)), None
+        # Around the inputs, single braces and ``}}`` are text to Jinja (a JSON body), but
+        # for a ``{`` just before an input; Jinja's own names go to the parser.
+        parts = _SIMPLE.split(text)
+        names = set(parts[1::2])
+        if "{{" not in stripped and not any(p.endswith("{") for p in parts[:-1:2]) \
+                and not names & JINJA_NAMES:
+            return names, None
     from jinja2 import TemplateSyntaxError, meta, nodes
 
     env = _text_env()

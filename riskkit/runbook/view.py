@@ -15,7 +15,7 @@ from riskkit.runbook import graph
 from riskkit.runbook.measure import as_measured, measured_label
 from riskkit.register import rules
 from riskkit.problems import InputError, did_you_mean
-from riskkit.runbook.model import Runbook
+from riskkit.runbook.model import Runbook, Step
 
 if TYPE_CHECKING:
     from riskkit.register.links import MissingRisk
@@ -73,8 +73,15 @@ class StepView:
     mitigates: bool
     stage: int
     critical: bool
-    line: int
+    # The step's line, or the step it is read from when asked: finding lines parses the
+    # file again, and only the JSON of ``show`` prints them.
+    where: int | Step
     incident_minutes: float | None = None  # the median of the last closed incidents
+
+    @property
+    def line(self) -> int:
+        """The line of the step in its file."""
+        return self.where if isinstance(self.where, int) else self.where.line
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "role": self.role, "needs": list(self.needs),
@@ -360,7 +367,7 @@ def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
                 rollback=step.rollback, when=tuple(step.when),
                 approval=step.approval, irreversible=step.irreversible,
                 mitigates=step.mitigates, stage=stage_of[sid], critical=sid in critical,
-                line=step.line,
+                where=step,
             ))
     local = {k: v for k, v in runbook.roles.items()}
     used: dict[str, dict[str, Any]] = {}
