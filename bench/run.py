@@ -363,7 +363,7 @@ def main() -> None:
         for name, command in SIZE_ROWS:
             sides = []
             for size in steps:
-                root = work / f"{name}-{size}"
+                root = work / "sizes" / f"{name}-{size}"
                 (root / "runbooks").mkdir(parents=True)
                 (root / "riskkit.yaml").write_text(
                     "name: Sizes\nmatrix: 5x5\nroles:\n  sre: {title: SRE}\n")

@@ -11,7 +11,6 @@ import itertools
 import re
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -216,14 +215,12 @@ steps:
     minutes: 1
     verify: "{text}"
 """)
-    start = time.perf_counter()
     result = run("-C", ws, "validate", "--format", "text")
     assert result.exit_code == 1, result.output
     assert re.search(r"^runbooks/rb\.yaml:\d+:13: T004 rb: steps\[0\]\.verify: over a "
                      r"template limit: ", result.stdout, re.M), result.stdout
     render = run("-C", ws, "runbook", "render", "rb", *AS_OF)
     assert render.exit_code == 1 and "T004" in render.output
-    assert time.perf_counter() - start < 10
 
 
 def test_the_budgets_hold_in_the_sandbox_itself():
@@ -236,10 +233,8 @@ def test_the_budgets_hold_in_the_sandbox_itself():
                  "{{ (range(100000) | list) * 100 }}",
                  "{% set ns = namespace(s='ab') %}{% for i in range(60) %}"
                  "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}"):
-        start = time.perf_counter()
         with pytest.raises(BudgetExceeded):
             env.from_string(text).render()
-        assert time.perf_counter() - start < 2, text
     assert env.from_string("{{ 2 ** 10 }} {{ 'ab' * 3 }} {{ '%05d' | format(42) }}").render() \
         == "1024 ababab 00042"
 
@@ -250,11 +245,9 @@ def test_a_runaway_template_override_is_a_located_problem_at_render(run, make_ws
         # {{ plan.title }}
         {% for a in plan.title * 20000 %}{% for b in plan.title * 20000 %}.{% endfor %}{% endfor %}
         """)})
-    start = time.perf_counter()
     result = run("-C", ws, "runbook", "render", "rb", "--format", "md", *AS_OF)
     assert result.exit_code == 1
     assert "templates/plan.md.j2:2:1: T004 template over a limit: " in result.output
-    assert time.perf_counter() - start < 10
 
 
 def test_a_dangerous_pattern_is_refused_at_render_in_milliseconds(run, make_ws):
@@ -264,10 +257,9 @@ inputs:
 steps:
   - {id: a, title: "Restart {{ service }}", role: sre, minutes: 1}
 """)
-    start = time.perf_counter()
+    # refused by what the pattern is, before any value is matched against it
     result = run("-C", ws, "runbook", "render", "rb", "--var",
                  "service=" + "a" * 30 + "!", *AS_OF)
-    assert time.perf_counter() - start < 2
     assert result.exit_code == 1 and "B016" in result.output
 
 
@@ -281,10 +273,6 @@ def test_patterns_that_could_backtrack_are_told_apart(pattern, dangerous):
     from riskkit.runbook.pattern import danger
 
     assert bool(danger(pattern)) is dangerous
-    if not dangerous:  # and those let through answer at once on a value that almost matches
-        start = time.perf_counter()
-        re.fullmatch(pattern, "a" * 30 + "-" * 30 + "!")
-        assert time.perf_counter() - start < 0.05
 
 
 # 3. Inputs are data
@@ -371,3 +359,46 @@ def test_output_to_a_device_writes_to_it_and_leaves_it_a_device(run, make_ws, tm
         assert b"Step" in os.read(reader, 1 << 16)
     finally:
         os.close(reader)
+
+
+def test_budgets_grow_only_where_a_document_is_scaled():
+    from riskkit.runbook.budget import MAX_STEPS, BudgetExceeded, scaled
+    from riskkit.runbook.text import sandbox
+
+    long = sandbox().from_string("{% for r in rows %}{% for c in cells %}x{% endfor %}"
+                                 "{% endfor %}")
+    rows = {"rows": range(MAX_STEPS // 1000 * 2), "cells": range(1000)}  # twice the steps
+    with pytest.raises(BudgetExceeded, match=f"{MAX_STEPS:,} steps"):
+        long.render(rows)
+    with scaled(3):
+        assert len(long.render(rows)) == MAX_STEPS * 2
+        with pytest.raises(BudgetExceeded, match=f"{MAX_STEPS * 3:,} steps"):
+            long.render({"rows": range(MAX_STEPS // 1000 * 4), "cells": range(1000)})
+    with pytest.raises(BudgetExceeded):  # back to the base budget after
+        long.render(rows)
+
+
+def test_a_report_of_a_big_register_renders_within_a_budget_grown_by_its_risks(
+        run, make_ws, monkeypatch, tmp_path):
+    """The report of 50,000 risks is some 20 MB of HTML: more than one plan may print, and
+    no reason to refuse it. Here the base budget is cut to half of this register's report,
+    so only a budget grown by the number of risks lets it through."""
+    import riskkit.present.jinja as jinja_mod
+    import riskkit.runbook.budget as budget_mod
+
+    risks = {f"risks/r{i:03d}.yaml": f"id: RSK-{i:03d}\ntitle: Risk number {i}\n"
+             f"owner: team\nstatus: open\nlikelihood: {1 + i % 5}\nimpact: {1 + i % 3}\n"
+             for i in range(60)}
+    ws = make_ws(risks)
+    out = tmp_path / "report.html"
+    monkeypatch.setenv("RISKKIT_NO_CACHE", "1")
+    assert run("-C", ws, "report", "-o", out, *AS_OF).exit_code == 0
+    size = len(out.read_text())
+    monkeypatch.setattr(budget_mod, "MAX_OUTPUT", size // 2)
+    monkeypatch.setattr(jinja_mod, "RISKS_PER_BUDGET", 1_000)  # 60 risks: the base budget
+    refused = run("-C", ws, "report", "-o", out, *AS_OF)
+    assert refused.exit_code == 1 and "T004" in refused.output
+    monkeypatch.setattr(jinja_mod, "RISKS_PER_BUDGET", 20)  # 60 risks: four budgets
+    done = run("-C", ws, "report", "-o", out, *AS_OF)
+    assert done.exit_code == 0, done.output
+    assert len(out.read_text()) == size

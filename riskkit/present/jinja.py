@@ -92,16 +92,24 @@ def _minutes(value: Any) -> str:
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
-def render_template(workspace_root: Path | None, name: str, context: dict) -> str:
-    """Render template ``name`` with plain-data ``context``; errors name template and line."""
+# Risks a template's budget is made for; a document of more gets it once more for each
+# (``riskkit.runbook.budget.scaled``).
+RISKS_PER_BUDGET = 1_000
+
+
+def render_template(workspace_root: Path | None, name: str, context: dict,
+                    risks: int = 0) -> str:
+    """Render template ``name`` with plain-data ``context``; errors name template and line.
+    A document of ``risks`` risks renders within budgets grown to its size."""
     from jinja2 import TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
-    from riskkit.runbook.budget import BudgetExceeded
+    from riskkit.runbook.budget import BudgetExceeded, scaled
 
     env = environment(workspace_root, html=name.endswith(".html.j2"))
     try:
-        return env.get_template(name).render(context)
+        with scaled(1 + risks // RISKS_PER_BUDGET):
+            return env.get_template(name).render(context)
     except Unreadable as exc:
         raise ProblemsFound([exc.problem])
     except TemplateSyntaxError as exc:

@@ -100,4 +100,4 @@ def open_actions(records: list[IncidentRecord], as_of: dt.date) -> list[dict[str
 
 def render_report(loaded: Loaded, as_of: dt.date) -> str:
     return render_template(loaded.workspace.root, "report.html.j2",
-                           report_context(loaded, as_of))
+                           report_context(loaded, as_of), risks=len(loaded.risks))

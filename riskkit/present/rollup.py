@@ -28,4 +28,5 @@ def rollup_context(spaces: Sequence[tuple[str, Loaded]], as_of: dt.date) -> dict
 def render_rollup(spaces: Sequence[tuple[str, Loaded]], as_of: dt.date) -> str:
     """The page; templates/rollup.html.j2 of the first workspace overrides the built-in."""
     return render_template(spaces[0][1].workspace.root, "rollup.html.j2",
-                           rollup_context(spaces, as_of))
+                           rollup_context(spaces, as_of),
+                           risks=sum(len(loaded.risks) for _, loaded in spaces))

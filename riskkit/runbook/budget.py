@@ -15,12 +15,16 @@ limits on what one render may do:
   is known in advance (``'x' * 10**9``, ``9 ** 9 ** 9``, ``'x'.ljust(10**9)``).
 - **output**: a render may print :data:`MAX_OUTPUT` characters.
 
+A document that grows with the register (the report, the roll-up) renders within
+:func:`scaled`, which multiplies the steps and the output by a factor of its data.
+
 Going over a budget raises :class:`BudgetExceeded`, reported as problem T004 at the
 field's line (runbook text) or the template's line (overrides).
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import re
@@ -49,16 +53,35 @@ class BudgetExceeded(TemplateRuntimeError):
 
 
 class _Budget:
-    __slots__ = ("steps",)
+    __slots__ = ("steps", "limit", "output")
 
     def __init__(self) -> None:
-        self.steps = MAX_STEPS
+        times = _SCALE.get()
+        self.steps = self.limit = MAX_STEPS * times
+        self.output = MAX_OUTPUT * times
 
     def tick(self, n: int = 1) -> None:
         self.steps -= n
         if self.steps < 0:
-            raise BudgetExceeded(f"the template takes more than {MAX_STEPS:,} steps "
+            raise BudgetExceeded(f"the template takes more than {self.limit:,} steps "
                                  "(loop iterations and calls); it would run for too long")
+
+
+_SCALE: contextvars.ContextVar[int] = contextvars.ContextVar("riskkit_budget_scale",
+                                                             default=1)
+
+
+@contextlib.contextmanager
+def scaled(times: int) -> Iterator[None]:
+    """Renders within get ``times`` the steps and output of the budget: for a document
+    whose size grows with the register it prints (the report of 50,000 risks is some
+    40 MB of HTML, more than the 5 MB any one plan may print). The caller scales by its
+    data, so a template may still do only so much work per risk."""
+    token = _SCALE.set(max(1, times))
+    try:
+        yield
+    finally:
+        _SCALE.reset(token)
 
 
 _CURRENT: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar(
@@ -145,11 +168,11 @@ class BoundedTemplate(Template):
         try:
             ctx = self.new_context(dict(*args, **kwargs))
             try:
-                out, size = [], 0
+                out, size, limit = [], 0, _budget().output
                 for chunk in self.root_render_func(ctx):
                     size += len(chunk)
-                    if size > MAX_OUTPUT:
-                        raise BudgetExceeded(f"the template prints more than {MAX_OUTPUT:,} "
+                    if size > limit:
+                        raise BudgetExceeded(f"the template prints more than {limit:,} "
                                              "characters")
                     out.append(chunk)
                 return self.environment.concat(out)
