@@ -24,7 +24,7 @@ from typing import Any
 
 from riskkit.files import cache
 from riskkit.problems import Problem
-from riskkit.validation import problems_of, read_cached
+from riskkit.validation import inputs, problems_of
 
 VIEW = re.compile(r"[a-z][a-z-]*")  # a view's name is part of its cache file's name
 
@@ -40,12 +40,14 @@ def recall(root: Path, view: str, key: dict[str, Any]) -> Answer | None:
     """The answer ``view`` gave for exactly this key, if none of the workspace's files
     changed since; None else. The workspace's settings are not read."""
     assert VIEW.fullmatch(view), view
-    value = read_cached(root, f"view-{view}", key)
-    if not isinstance(value, dict) or set(value) != {"text", "problems", "status"}:
+    found = cache.read_with_text(root, f"view-{view}", key, lambda extra: inputs(root, extra))
+    if found is None:
         return None
-    text, status = value["text"], value["status"]
-    problems = problems_of(value["problems"])
-    if type(text) is not str or type(status) is not int or problems is None:
+    value, text = found
+    if not isinstance(value, dict) or set(value) != {"problems", "status"}:
+        return None
+    status, problems = value["status"], problems_of(value["problems"])
+    if type(status) is not int or problems is None:
         return None
     return Answer(text, tuple(problems), status)
 
@@ -53,8 +55,9 @@ def recall(root: Path, view: str, key: dict[str, Any]) -> Answer | None:
 def remember(root: Path, view: str, key: dict[str, Any], files: cache.Stats,
              answer: Answer, extra: Sequence[str] = ()) -> None:
     """Keep ``answer`` for ``key`` and ``files`` (their stats taken before the view read
-    them; ``extra`` names the files of them besides the folders: ``validation.inputs``)."""
+    them; ``extra`` names the files of them besides the folders: ``validation.inputs``).
+    Its text goes in a file of its own: the answer of 50,000 risks is 80 MB of JSON."""
     assert VIEW.fullmatch(view), view
     cache.write(root, f"view-{view}", key, files,
-                {"text": answer.text, "problems": [p.to_dict() for p in answer.problems],
-                 "status": answer.status}, extra)
+                {"problems": [p.to_dict() for p in answer.problems], "status": answer.status},
+                extra, text=answer.text)

@@ -201,25 +201,65 @@ def test_a_binary_view_is_not_remembered(run, demo, tmp_path, loads):
 
 
 @pytest.mark.parametrize("value", [
-    None, [], "text", {"text": "x"},
-    {"text": 1, "problems": [], "status": 0},
-    {"text": "x", "problems": [{"path": "a"}], "status": 0},
-    {"text": "x", "problems": "none", "status": 0},
-    {"text": "x", "problems": [], "status": "1"},
-    {"text": "x", "problems": [], "status": 0, "more": 1},
+    None, [], "text", {"problems": []}, {"status": 0},
+    {"problems": [{"path": "a"}], "status": 0},
+    {"problems": "none", "status": 0},
+    {"problems": [], "status": "1"},
+    {"problems": [], "status": 0, "more": 1},
 ])
 def test_a_cached_value_of_any_other_shape_is_a_miss(demo, value):
     from riskkit import answers
     from riskkit.validation import inputs
 
     files = inputs(demo)
-    cache.write(demo, "view-risks", {"k": 1}, files, value)
+    cache.write(demo, "view-risks", {"k": 1}, files, value, text="x")
     shift_cache(5 * cache.RACY_NS)
     assert answers.recall(demo, "risks", {"k": 1}) is None
-    good = {"text": "x", "problems": [], "status": 0}
-    cache.write(demo, "view-risks", {"k": 1}, files, good)
+    good = {"problems": [], "status": 0}
+    cache.write(demo, "view-risks", {"k": 1}, files, good, text="x ✓")
     shift_cache(5 * cache.RACY_NS)
-    assert answers.recall(demo, "risks", {"k": 1}) == answers.Answer("x", (), 0)
+    assert answers.recall(demo, "risks", {"k": 1}) == answers.Answer("x ✓", (), 0)
+
+
+@pytest.mark.parametrize("change", ["edited", "truncated", "gone", "another"])
+def test_a_kept_text_that_is_not_the_one_written_is_a_miss(demo, change):
+    """A view's text is kept in a file of its own (no JSON escaping of 80 MB); its size
+    and SHA-1 in the entry tell whether it is the one written with it."""
+    from riskkit import answers
+    from riskkit.validation import inputs
+
+    files = inputs(demo)
+    good = {"problems": [], "status": 0}
+    cache.write(demo, "view-risks", {"k": 1}, files, good, text="the register\n")
+    shift_cache(5 * cache.RACY_NS)
+    assert answers.recall(demo, "risks", {"k": 1}) == answers.Answer("the register\n", (), 0)
+    kept = next(Path(os.environ["RISKKIT_CACHE_DIR"]).glob("*-view-risks.txt"))
+    if change == "edited":
+        kept.write_bytes(b"the registes\n")
+    elif change == "truncated":
+        kept.write_bytes(b"the reg")
+    elif change == "gone":
+        kept.unlink()
+    else:  # another view's text, written whole, under this one's name
+        cache.write(demo, "view-matrix", {"k": 1}, files, good, text="the heat map\n")
+        next(Path(os.environ["RISKKIT_CACHE_DIR"]).glob("*-view-matrix.txt")).replace(kept)
+    assert answers.recall(demo, "risks", {"k": 1}) is None
+
+
+def test_a_big_answer_is_kept_and_written_in_pieces(run, demo, tmp_path, monkeypatch,
+                                                    loads):
+    """Texts longer than a chunk go to the cache and to standard output a piece at a time;
+    pieces cut anywhere, in a character of several bytes too, give the text back whole."""
+    import riskkit.cli.common as common
+
+    monkeypatch.setattr(cache, "TEXT_CHUNK", 7)
+    monkeypatch.setattr(common, "CHUNK", 5)
+    risk = demo / "risks" / "RSK-001.yaml"
+    risk.write_text(risk.read_text().replace("\ntitle: ", "\ntitle: Zürich ✓ — "))
+    args, out = VIEWS["risks-json"], tmp_path / "out"
+    expected = truth(run, demo, args, out, monkeypatch)
+    assert "Zürich ✓ — " in expected[1] and len(expected[1]) > 7
+    assert prime(run, demo, args, out, loads) == expected
 
 
 def test_a_matrix_file_is_an_input_though_the_settings_are_not_read(run, demo, tmp_path,

@@ -97,6 +97,9 @@ def defer_problems(ctx: click.Context, problems: list) -> None:
         ctx.obj.setdefault("deferred", []).extend(problems)
 
 
+CHUNK = 1 << 20  # characters written to standard output at a time
+
+
 def emit(text: str, output: str | None, *, painted: bool = False) -> None:
     """A command's result, to standard output or to ``-o FILE`` (``-o -`` is standard
     output). The one place results are written: control characters of user text are
@@ -117,8 +120,11 @@ def emit(text: str, output: str | None, *, painted: bool = False) -> None:
 
             raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
         click.echo(visible(f"wrote {output}"), err=True)
-    else:
+    elif painted or len(text) <= CHUNK:
         click.echo(text, nl=False)
+    else:  # a text of 80 MB is encoded a piece at a time, never copied whole
+        for start in range(0, len(text), CHUNK):
+            click.echo(text[start:start + CHUNK], nl=False)
 
 
 def emit_bytes(data: bytes, output: str | None, what: str) -> None:

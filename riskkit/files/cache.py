@@ -170,6 +170,23 @@ def read_for(root: Path, section: str, key: dict[str, Any],
     besides the folders that were named when it was written (a matrix file that
     riskkit.yaml names). So a caller needs no settings read to ask: riskkit.yaml is among
     the files, and when it changes the answer is a miss anyway. None for a miss."""
+    entry = _entry_for(root, section, key, files_of)
+    return None if entry is None else entry.get("value")
+
+
+def read_with_text(root: Path, section: str, key: dict[str, Any],
+                   files_of: Callable[[list[str]], Stats]) -> tuple[Any, str] | None:
+    """``read_for``, and the text kept beside the value (``write``'s ``text``); None
+    for a miss, and for a text that is not the one the entry was written with."""
+    entry = _entry_for(root, section, key, files_of)
+    if entry is None:
+        return None
+    text = _read_text(root, section, entry.get("text"))
+    return None if text is None else (entry.get("value"), text)
+
+
+def _entry_for(root: Path, section: str, key: dict[str, Any],
+               files_of: Callable[[list[str]], Stats]) -> dict[str, Any] | None:
     if not enabled():
         return None
     entry, written = _entry(root, section)
@@ -181,7 +198,68 @@ def read_for(root: Path, section: str, key: dict[str, Any],
     files = files_of(extra)
     if entry.get("files") != _digest(files) or not _fresh(files, written):
         return None
-    return entry.get("value")
+    return entry
+
+
+TEXT_CHUNK = 1 << 20  # characters encoded at a time: a big text is never copied whole
+
+
+def _text_path(root: Path, section: str) -> Path:
+    return _path(root, section).with_suffix(".txt")
+
+
+def _write_text(root: Path, section: str, text: str) -> dict[str, Any] | None:
+    """``text`` as UTF-8 in a file beside the section's, written atomically a chunk at a
+    time, so that a text of 80 MB is neither escaped into JSON nor copied whole: its size
+    and SHA-1, for the entry. None when it cannot be written."""
+    import tempfile
+
+    path = _text_path(root, section)
+    try:
+        if not stat_mode.S_ISREG(os.lstat(path).st_mode):  # a pipe, a link: not written into
+            return None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    digest, size, tmp = hashlib.sha1(), 0, None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            for start in range(0, len(text), TEXT_CHUNK):
+                data = text[start:start + TEXT_CHUNK].encode("utf-8")
+                digest.update(data)
+                out.write(data)
+                size += len(data)
+        os.replace(tmp, path)
+    except (OSError, UnicodeError):
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        return None
+    return {"sha1": digest.hexdigest(), "bytes": size}
+
+
+def _read_text(root: Path, section: str, kept: object) -> str | None:
+    """The text the entry's ``kept`` (size and SHA-1) describes, or None for any other."""
+    from riskkit.files.reading import Refused, read_stat
+
+    if not isinstance(kept, dict) or set(kept) != {"sha1", "bytes"} \
+            or type(kept["bytes"]) is not int or not isinstance(kept["sha1"], str):
+        return None
+    try:
+        raw, _ = read_stat(_text_path(root, section), limit=MAX_BYTES)
+    except (OSError, Refused):
+        return None
+    if len(raw) != kept["bytes"] or hashlib.sha1(raw).hexdigest() != kept["sha1"]:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:  # cannot happen for what _write_text wrote
+        return None
 
 
 def _entry(root: Path, section: str) -> tuple[dict[str, Any] | None, int]:
@@ -223,15 +301,21 @@ def unseal(raw: bytes) -> Any:
 
 
 def write(root: Path, section: str, key: dict[str, Any], files: Stats, value: Any,
-          extra: Iterable[str] = ()) -> None:
+          extra: Iterable[str] = (), text: str | None = None) -> None:
     """Remember ``value``; failures (read-only home, full disk) are ignored. ``extra``
-    names the files of ``files`` besides its folders, for ``read_for``."""
+    names the files of ``files`` besides its folders, for ``read_for``; a ``text`` (a
+    view's answer) is kept in a file of its own, for ``read_with_text``."""
     if not enabled():
         return
     from riskkit.files.fsutil import write_atomic
 
     entry = {"format": FORMAT, "key": _key(key), "files": _digest(files), "value": value,
              "extra": list(extra)}
+    if text is not None:
+        kept = _write_text(root, section, text)
+        if kept is None:
+            return
+        entry["text"] = kept
     path = _path(root, section)
     try:
         if not stat_mode.S_ISREG(os.lstat(path).st_mode):  # a pipe, a link: not written into
