@@ -164,20 +164,7 @@ class Repo:
         """Workspace-relative paths of the files under ``folder`` at ``commit`` whose bytes
         hold ``needle`` (regular files: git grep skips links), found by git without a
         blob read here; None when git cannot say (the caller reads the files instead)."""
-        if b"\n" in needle or b"\0" in needle or not needle:
-            return None
-        out = git.run(self.top, "--literal-pathspecs", "grep", "-l", "-z", "-a", "-F",
-                      "--no-color", "--no-textconv", "-e", git.decode(needle), commit, "--",
-                      self.prefix + folder, check=False)
-        if out.returncode not in (0, 1):
-            return None
-        lead = f"{commit}:{self.prefix}"
-        found = set()
-        for name in git.names(out.stdout):
-            if not name.startswith(lead):
-                return None
-            found.add(name[len(lead):])
-        return found
+        return self.grep_any(commit, [needle], folder)
 
     def grep_any(self, commit: str, needles: list[bytes], folder: str, words: bool = False
                  ) -> set[str] | None:
