@@ -15,6 +15,18 @@ from click.testing import CliRunner
 from riskkit.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def copy_demo(root: Path, folders: tuple[str, ...] = ("risks", "runbooks", "drills")) -> Path:
+    """A copy of this repository's demo workspace at ``root`` (made here): riskkit.yaml and
+    ``folders``; by default the register without its incidents and alerts."""
+    import shutil
+
+    root.mkdir(parents=True)
+    for name in folders:
+        shutil.copytree(REPO / name, root / name)
+    shutil.copyfile(REPO / "riskkit.yaml", root / "riskkit.yaml")
+    return root
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

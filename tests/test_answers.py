@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import copy_demo
 from riskkit.files import cache
 from test_cache import shift_cache
 
@@ -57,13 +57,7 @@ VIEWS = {
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     """A copy of the demo workspace, incidents and alerts included."""
-    root = tmp_path / "ws"
-    root.mkdir()
-    for name in ("risks", "runbooks", "drills", "incidents", "alerts"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name)
-    shutil.copyfile(REPO / "riskkit.yaml", root / "riskkit.yaml")
-    return root
+    return copy_demo(tmp_path / "ws", ("risks", "runbooks", "drills", "incidents", "alerts"))
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
-from conftest import REPO, SETTINGS
+from conftest import SETTINGS, copy_demo
 
 AS_OF = ("--as-of", "2026-11-26")
 
@@ -61,10 +60,7 @@ def test_matrices_that_agree_are_not_noted(run, make_ws, tmp_path):
 
 
 def test_one_workspace_argument_is_its_usual_report(run, tmp_path):
-    demo = tmp_path / "demo"
-    for name in ("risks", "runbooks", "drills"):
-        shutil.copytree(REPO / name, demo / name)
-    shutil.copyfile(REPO / "riskkit.yaml", demo / "riskkit.yaml")
+    demo = copy_demo(tmp_path / "demo")
     out, here = tmp_path / "one.html", tmp_path / "here.html"
     assert run("report", demo, "-o", out, *AS_OF).exit_code == 0
     assert run("-C", demo, "report", "-o", here, *AS_OF).exit_code == 0

@@ -4,13 +4,12 @@ format it names prints something."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import click
 import pytest
-from conftest import REPO, invoke, pinned_clock
+from conftest import copy_demo, invoke, pinned_clock
 
 from riskkit.cli import cli
 from riskkit.cli.common import FormatOption
@@ -149,11 +148,7 @@ GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "TZ": "U
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     """The demo register, committed in a git repository of its own."""
-    root = tmp_path_factory.mktemp("demo") / "ws"
-    root.mkdir()
-    for name in ("risks", "runbooks", "drills"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copyfile(REPO / "riskkit.yaml", root / "riskkit.yaml")
+    root = copy_demo(tmp_path_factory.mktemp("demo") / "ws")
     with pinned_clock():
         started = invoke("-C", root, "incident", "start", "db-failover", "--var",
                          "region=eu-west-1", "--id", "demo", "--at", "2026-11-26T10:00:00Z",

@@ -8,14 +8,13 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import copy_demo
 
 RUNBOOK = "db-failover"
 SCENARIO = "host-lost"
@@ -32,12 +31,7 @@ def at(minute: int) -> str:
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     """A copy of the demo register (not in git)."""
-    root = tmp_path / "ws"
-    root.mkdir()
-    for name in ("risks", "runbooks", "drills"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copyfile(REPO / "riskkit.yaml", root / "riskkit.yaml")
-    return root
+    return copy_demo(tmp_path / "ws")
 
 
 

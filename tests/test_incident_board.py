@@ -6,12 +6,11 @@ tests/artifacts/ for a person to look at."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
 from browser import ARTIFACTS
-from conftest import REPO, invoke, pinned_clock
+from conftest import copy_demo, invoke, pinned_clock
 
 pytestmark = pytest.mark.slow  # a real browser
 
@@ -39,11 +38,7 @@ ACTIONS = [
 
 @pytest.fixture(scope="module")
 def board(tmp_path_factory):
-    root = tmp_path_factory.mktemp("board") / "ws"
-    root.mkdir()
-    for name in ("risks", "runbooks", "drills"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copyfile(REPO / "riskkit.yaml", root / "riskkit.yaml")
+    root = copy_demo(tmp_path_factory.mktemp("board") / "ws")
     env = {"RISKKIT_NO_CACHE": "1"}
     with pinned_clock():
         started = invoke("-C", root, "incident", "start", "db-failover", "--scenario",
@@ -144,11 +139,7 @@ def test_the_board_shows_the_figures_the_lists_and_refreshes_itself(browser, boa
 
 
 def test_a_closed_incident_board_does_not_refresh(browser, tmp_path):
-    root = tmp_path / "ws"
-    root.mkdir()
-    for name in ("risks", "runbooks"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copyfile(REPO / "riskkit.yaml", root / "riskkit.yaml")
+    root = copy_demo(tmp_path / "ws", ("risks", "runbooks"))
     env = {"RISKKIT_NO_CACHE": "1"}
     assert invoke("-C", root, "incident", "start", "db-failover", "--var", "region=eu-west-1",
                   "--at", at(0), "--by", "dana", env=env).exit_code == 0

@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, copy_demo
 from test_formats import GIT_ENV
 from test_incident import RUNBOOK, SCENARIO, START, Model, at
 
@@ -64,11 +63,7 @@ def git(cwd: Path, *args: str) -> str:
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     """A copy of the demo register in a git repository of its own (no incidents)."""
-    root = tmp_path / "ws"
-    root.mkdir()
-    for name in ("risks", "runbooks", "drills"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copyfile(REPO / "riskkit.yaml", root / "riskkit.yaml")
+    root = copy_demo(tmp_path / "ws")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "register")
