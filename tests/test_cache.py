@@ -7,7 +7,6 @@ alters the answer, so a stale hit cannot pass for a right one.
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import os
 import shutil
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import riskkit
-from riskkit.files import cache
+from riskkit.files import cache, schemacheck
 
 RISK = """\
 id: {id}
@@ -147,12 +146,10 @@ def own_copy(tmp_path, monkeypatch):
     copy = tmp_path / "installed" / "riskkit"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
     schemas = tmp_path / "installed" / "schemas"
-    shutil.copytree(importlib.resources.files("riskkit.schemas"), schemas,
+    shutil.copytree(schemacheck.schema_folder(), schemas,
                     ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    real_files = importlib.resources.files
     monkeypatch.setattr(cache, "__file__", str(copy / "files" / "cache.py"))
-    monkeypatch.setattr(importlib.resources, "files",
-                        lambda name: schemas if name == "riskkit.schemas" else real_files(name))
+    monkeypatch.setattr(schemacheck, "schema_folder", lambda: str(schemas))
     cache._own_files.cache_clear()
     yield copy, schemas
     cache._own_files.cache_clear()

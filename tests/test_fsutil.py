@@ -50,6 +50,47 @@ def test_exclusive_never_replaces(tmp_path):
     assert target.read_text() == "first\n" and leftovers(tmp_path) == []
 
 
+def test_only_the_cache_skips_the_flush_to_disk(tmp_path, monkeypatch, run, make_ws):
+    """Files a user keeps are flushed before the rename; the cache's are not (a torn cache
+    file is a miss), so a cold command does not wait for the disk."""
+    flushed: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(fsutil.os, "fsync", lambda fd: (flushed.append(fd), real_fsync(fd)))
+    write_atomic(tmp_path / "kept.md", "kept\n")
+    assert len(flushed) == 1
+    write_atomic(tmp_path / "cache.json", "{}", durable=False)
+    assert len(flushed) == 1 and (tmp_path / "cache.json").read_text() == "{}"
+    ws = make_ws()
+    monkeypatch.setenv("RISKKIT_CACHE_DIR", str(tmp_path / "cache"))
+    assert run("-C", ws, "validate").exit_code == 0
+    assert len(flushed) == 1 and list((tmp_path / "cache").glob("**/*.json"))
+
+
+def test_private_file_makes_a_new_file_only_its_owner_reads(tmp_path):
+    fd, name = fsutil.private_file(tmp_path, ".plan.md.", ".tmp")
+    os.close(fd)
+    other_fd, other = fsutil.private_file(tmp_path, ".plan.md.", ".tmp")
+    os.close(other_fd)
+    assert name != other
+    for made in (name, other):
+        assert os.path.dirname(made) == str(tmp_path)
+        base = os.path.basename(made)
+        assert base.startswith(".plan.md.") and base.endswith(".tmp")
+        assert os.stat(made).st_mode & 0o777 == 0o600
+
+
+def test_private_file_never_opens_an_existing_name(tmp_path, monkeypatch):
+    """A name already taken (even by a link planted there) is skipped, never opened."""
+    taken = tmp_path / ".x.000000000000.tmp"
+    taken.symlink_to(tmp_path / "elsewhere")
+    draws = iter([bytes(6), bytes([1] * 6)])
+    monkeypatch.setattr(fsutil.os, "urandom", lambda n: next(draws))
+    fd, name = fsutil.private_file(tmp_path, ".x.", ".tmp")
+    os.close(fd)
+    assert name.endswith(".x.010101010101.tmp")
+    assert not (tmp_path / "elsewhere").exists()
+
+
 def test_cli_output_file_survives_a_failed_render(run, make_ws, monkeypatch):
     root = make_ws({"runbooks/rb.yaml": (
         "id: rb\ntitle: Fix\ntriggers: [alert]\ninputs:\n  region: {required: true}\n"

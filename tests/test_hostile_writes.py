@@ -113,7 +113,7 @@ def test_drills_that_is_not_a_folder(run, ws, tmp_path, what):
 def test_drills_that_cannot_be_written(run, ws, monkeypatch, error):
     def refuse(*args, **kwargs):
         raise OSError(error, os.strerror(error))
-    monkeypatch.setattr(fsutil.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(fsutil, "private_file", refuse)
     result = run("-C", ws, *RECORD)
     no_crash(result)
     assert f"cannot write drills/2026-11-20-rb-a.yaml: {os.strerror(error)}" in result.stderr
@@ -149,7 +149,7 @@ def test_init_under_a_file(run, tmp_path):
 
 def test_init_into_a_folder_that_cannot_be_written_leaves_nothing(run, tmp_path, monkeypatch):
     """The second file fails: the first is taken back, no half a workspace is left."""
-    real = fsutil.tempfile.mkstemp
+    real = fsutil.private_file
     calls = []
 
     def second_fails(*args, **kwargs):
@@ -157,7 +157,7 @@ def test_init_into_a_folder_that_cannot_be_written_leaves_nothing(run, tmp_path,
         if len(calls) == 2:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
         return real(*args, **kwargs)
-    monkeypatch.setattr(fsutil.tempfile, "mkstemp", second_fails)
+    monkeypatch.setattr(fsutil, "private_file", second_fails)
     root = tmp_path / "new"
     result = run("init", root, *AS_OF)
     no_crash(result)

@@ -17,6 +17,7 @@ import pytest
 
 from riskkit.cli import cli
 from riskkit.cli.app import COMMAND_MODULES
+from conftest import copy_demo
 
 # What the root of the command line must not load before a command needs it.
 HEAVY = ("jinja2", "networkx", "jsonschema", "yaml", "multiprocessing", "concurrent",
@@ -139,6 +140,22 @@ def test_validate_of_plain_runbooks_needs_neither_jinja_nor_a_pool(make_ws):
     assert "riskkit.runbook.trial" in modules  # the probe did run the command
     assert not [m for m in modules if m.split(".")[0] in
                 ("jinja2", "multiprocessing", "concurrent", "networkx", "jsonschema")]
+
+
+def test_a_cold_validate_of_the_demo_pays_only_for_what_it_uses(tmp_path):
+    """Checking journals reads them, not the incident state machine; writing the cache
+    needs neither tempfile (with the random and shutil modules it pulls in) nor
+    importlib.resources: each was a fixed cost of every cold run."""
+    ws = copy_demo(tmp_path / "demo", ("risks", "runbooks", "drills", "incidents", "alerts"))
+    cache = tmp_path / "cache"
+    code = (f"import os\nos.environ['RISKKIT_CACHE_DIR'] = {str(cache)!r}\n"
+            "os.environ.pop('RISKKIT_NO_CACHE', None)\n"
+            + _main("validate", "--as-of", "2026-11-26"))
+    modules = _loaded(code, cwd=ws)
+    assert "riskkit.incident.check" in modules and any(cache.iterdir())  # it did check and write
+    assert not [m for m in modules if m in (
+        "riskkit.incident.state", "riskkit.incident.transitions", "riskkit.incident.store",
+        "tempfile", "shutil", "random", "secrets", "importlib.resources", "csv")]
 
 
 # --- loading with worker processes ------------------------------------------------------

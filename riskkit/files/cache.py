@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskkit import __version__
+from riskkit.files.fsutil import private_file, write_atomic
 
 if TYPE_CHECKING:
     import subprocess
@@ -59,12 +60,10 @@ def clock_ns() -> int:
     """The time now on the clock that stamps files (a file made and removed in the cache
     folder), so that "changed since" compares times of one clock even when the process's
     clock is set apart from the disk's; the process's clock when nothing can be made."""
-    import tempfile
-
     try:
         folder = _folder()
         folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=folder, prefix=".clock-")
+        fd, name = private_file(folder, ".clock-")
     except OSError:
         return time.time_ns()
     try:
@@ -127,11 +126,12 @@ def _own_files() -> tuple[tuple[str | int, ...], ...]:
                 st = entry.stat()
                 own.append((str(folder.relative_to(package)), entry.name, st.st_size,
                             st.st_mtime_ns))
-    from importlib import resources
+    from riskkit.files.schemacheck import schema_folder
 
-    for item in sorted(resources.files("riskkit.schemas").iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".json"):
-            own.append((item.name, len(item.read_bytes())))
+    for entry in sorted(os.scandir(schema_folder()), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            st = entry.stat()
+            own.append((entry.name, st.st_size, st.st_mtime_ns))
     return tuple(own)
 
 
@@ -212,8 +212,6 @@ def _write_text(root: Path, section: str, text: str) -> dict[str, Any] | None:
     """``text`` as UTF-8 in a file beside the section's, written atomically a chunk at a
     time, so that a text of 80 MB is neither escaped into JSON nor copied whole: its size
     and SHA-1, for the entry. None when it cannot be written."""
-    import tempfile
-
     path = _text_path(root, section)
     try:
         if not stat_mode.S_ISREG(os.lstat(path).st_mode):  # a pipe, a link: not written into
@@ -225,7 +223,7 @@ def _write_text(root: Path, section: str, text: str) -> dict[str, Any] | None:
     digest, size, tmp = hashlib.sha1(), 0, None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = private_file(path.parent, f".{path.name}.", ".tmp")
         with os.fdopen(fd, "wb") as out:
             for start in range(0, len(text), TEXT_CHUNK):
                 data = text[start:start + TEXT_CHUNK].encode("utf-8")
@@ -307,8 +305,6 @@ def write(root: Path, section: str, key: dict[str, Any], files: Stats, value: An
     view's answer) is kept in a file of its own, for ``read_with_text``."""
     if not enabled():
         return
-    from riskkit.files.fsutil import write_atomic
-
     entry = {"format": FORMAT, "key": _key(key), "files": _digest(files), "value": value,
              "extra": list(extra)}
     if text is not None:
@@ -325,7 +321,7 @@ def write(root: Path, section: str, key: dict[str, Any], files: Stats, value: An
     except OSError:
         return
     try:
-        write_atomic(path, seal(entry))
+        write_atomic(path, seal(entry), durable=False)
     except (OSError, ValueError, TypeError):  # a value JSON cannot hold: nothing kept
         pass
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 from pathlib import Path
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes, *, exclusive: bool = False,
-                 through_links: bool = False) -> None:
+                 through_links: bool = False, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the whole new one.
 
     With ``exclusive`` an existing file is never replaced (FileExistsError), and
@@ -18,6 +17,11 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, exclusive: bool 
     is replaced, the link stays); a FIFO or a device is opened and written to
     (``/dev/null`` stays a device); only a regular file, or nothing, is replaced by a
     rename.
+
+    ``durable`` flushes the new file to disk before the rename, so a crash cannot leave
+    an empty file in place of the old one. Only the cache goes without: a cache file that
+    was not written whole is a miss (``riskkit.files.cache``), and a cold command should
+    not wait for the disk.
     """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -30,9 +34,9 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, exclusive: bool 
             return
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = private_file(folder, f".{path.name}.", ".tmp")
     try:
-        # mkstemp makes the file private (0600); give it the mode the file had, or the
+        # private_file makes the file private (0600); give it the mode the file had, or the
         # one a plain open() would have given it.
         try:
             mode = path.stat().st_mode & 0o7777
@@ -43,8 +47,9 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, exclusive: bool 
         os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         if exclusive:
             os.link(tmp, path)  # fails if path exists, atomically
             os.unlink(tmp)
@@ -67,3 +72,20 @@ def target(path: Path) -> Path:
         return path.resolve(strict=False)
     except RuntimeError:  # Python before 3.13 says a loop so
         raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), os.fspath(path)) from None
+
+
+def private_file(folder: str | os.PathLike[str], prefix: str, suffix: str = ""
+                 ) -> tuple[int, str]:
+    """Create a new file only this user can read in ``folder``, as ``tempfile.mkstemp``
+    does (a random name, ``O_EXCL``, mode 0600), and return its descriptor and path.
+
+    Kept here because importing tempfile (and the random and shutil modules it pulls in)
+    costs a cold command more than the write itself."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        name = os.path.join(folder, f"{prefix}{os.urandom(6).hex()}{suffix}")
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary name", os.fspath(folder))

@@ -8,10 +8,10 @@ the field that was probably meant.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from riskkit.problems import Names, Problem, did_you_mean, field_path
@@ -34,7 +34,17 @@ def schema_text(name: str) -> str:
     """The published schema ``name`` as JSON text, exactly as shipped."""
     if name not in NAMES:
         raise KeyError(name)
-    return resources.files("riskkit.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
+    with open(os.path.join(schema_folder(), f"{name}.schema.json"), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def schema_folder() -> str:
+    """The folder the schemas ship in: the ``riskkit.schemas`` package (a plain import, not
+    importlib.resources, which costs more to import than riskkit spends validating the demo)."""
+    import importlib
+
+    package = importlib.import_module("riskkit.schemas")  # shipped from schemas/
+    return os.path.dirname(os.path.abspath(package.__file__ or ""))
 
 
 @lru_cache(maxsize=None)

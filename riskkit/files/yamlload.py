@@ -99,6 +99,14 @@ class _Loader(_Base):
         resolved: str = super().resolve(kind, value, implicit)
         return resolved
 
+    # The parser calls these around every node; path resolvers are never added to a safe
+    # loader, so PyYAML's versions only look that up to do nothing.
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
 MAX_BYTES = reading.MAX_BYTES  # a risk or runbook file is a few KB; 5 MB is clearly not one
 MAX_DEPTH = 64
 # Bounds alias expansion ("billion laughs"); a runbook of 30,000 steps holds ~250,000 values.

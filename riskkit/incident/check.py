@@ -12,10 +12,9 @@ from collections.abc import Collection
 
 from riskkit.dates import add_days
 from riskkit.incident import journal
-from riskkit.incident.journal import Event, in_time_order
-from riskkit.incident.pinned import pinned, pinned_runbook
-from riskkit.incident.state import AFTER_CLOSE, KINDS, STEP_KINDS, plan_nodes
-from riskkit.incident.store import journal_rel, journals
+from riskkit.incident.journal import (AFTER_CLOSE, KINDS, STEP_KINDS, Event, in_time_order,
+                                      journal_rel, journals)
+from riskkit.incident.pinned import pinned, pinned_runbook, plan_nodes
 from riskkit.incident.times import shown
 from riskkit.problems import Problem
 from riskkit.workspace import Workspace

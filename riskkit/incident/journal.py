@@ -14,18 +14,44 @@ import datetime as dt
 import fcntl
 import json
 import os
-import secrets
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from riskkit.incident.times import iso, read_iso
 from riskkit.problems import Problem
 
+if TYPE_CHECKING:
+    from riskkit.workspace import Workspace
+
+FOLDER = "incidents"
 NAME = "journal"  # incidents/<id>/journal
 HEAD = ("at", "event", "by", "kind")  # every event's own fields, first on its line
 MAX_LINE = 4 * 1024 * 1024  # a start event holds the runbook's source; nothing needs more
+KINDS = ("start", "begin", "done", "skip", "reopen", "approve", "assign", "handover",
+         "note", "status-update", "close", "action", "action-done")
+AFTER_CLOSE = ("action", "action-done")  # follow-ups: the only events a closed incident takes
+STEP_KINDS = ("begin", "done", "skip", "reopen", "approve")
+
+
+def journal_rel(incident_id: str) -> str:
+    return f"{FOLDER}/{incident_id}/{NAME}"
+
+
+def journals(ws: Workspace) -> dict[str, Path]:
+    """Every journal of the workspace, by incident id (``incidents/<id>/journal``),
+    found by the one walker's rules (hidden folders are skipped)."""
+    from riskkit.files.walk import walk
+
+    top = ws.root / FOLDER
+    found: dict[str, Path] = {}
+    for path in walk(top, yaml_only=False, inside=ws.boundary).files:  # no link out of the repository
+        parts = Path(path).relative_to(top).parts
+        if len(parts) == 2 and parts[1] == NAME:
+            found[parts[0]] = Path(path)
+    return dict(sorted(found.items()))
 
 
 @dataclass(frozen=True)
@@ -57,7 +83,7 @@ def new_event(kind: str, at: dt.datetime, by: str, **data: Any) -> Event:
     """An event to append, with a random id: two identical actions in two clones stay
     two lines after a merge, never one. Optional data given as None is left out (the
     start event keeps every field, a missing commit as null)."""
-    return Event(at, secrets.token_hex(8), by, kind,
+    return Event(at, os.urandom(8).hex(), by, kind,
                  {k: v for k, v in data.items() if v is not None or kind == "start"})
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from riskkit.incident.journal import Event
 from riskkit.problems import Problem
+from riskkit.runbook import graph
 from riskkit.runbook.model import Runbook, load_runbook
 from riskkit.workspace import Role
 
@@ -173,3 +174,10 @@ def _risks_and_roles(risks: list[Any], roles: Mapping[str, Any]
            for r in pinned_risks):
         return "a pinned risk's rto_minutes is not a whole number"
     return pinned_risks, pinned_roles
+
+
+def plan_nodes(runbook: Runbook, scenario: str | None) -> list[graph.Node]:
+    """The incident's steps as graph nodes: the scenario's, needs inherited past the
+    steps the scenario drops (as ``runbook show --scenario`` orders them)."""
+    nodes = runbook.nodes()
+    return graph.prune(nodes, scenario) if scenario else nodes

@@ -35,17 +35,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from riskkit.dates import add_minutes
-from riskkit.incident.journal import Event, in_time_order
-from riskkit.incident.pinned import Pinned
+from riskkit.incident.journal import STEP_KINDS, Event, in_time_order
+from riskkit.incident.pinned import Pinned, plan_nodes
 from riskkit.incident.times import iso, minutes, number
 from riskkit.runbook import graph
 from riskkit.runbook.model import Runbook, is_commander
 
 PENDING, IN_PROGRESS, DONE, SKIPPED = "pending", "in_progress", "done", "skipped"
-KINDS = ("start", "begin", "done", "skip", "reopen", "approve", "assign", "handover",
-         "note", "status-update", "close", "action", "action-done")
-AFTER_CLOSE = ("action", "action-done")  # follow-ups: the only events a closed incident takes
-STEP_KINDS = ("begin", "done", "skip", "reopen", "approve")
 OUTCOMES = ("resolved", "mitigated")
 
 
@@ -262,13 +258,6 @@ def commander_role(runbook: Runbook, pin: Pinned) -> str:
             if role and is_commander(role, roles):
                 return role
     return next((r for r in roles if is_commander(r, roles)), "ic")
-
-
-def plan_nodes(runbook: Runbook, scenario: str | None) -> list[graph.Node]:
-    """The incident's steps as graph nodes: the scenario's, needs inherited past the
-    steps the scenario drops (as ``runbook show --scenario`` orders them)."""
-    nodes = runbook.nodes()
-    return graph.prune(nodes, scenario) if scenario else nodes
 
 
 def incident_state(incident_id: str, events: list[Event], runbook: Runbook, pin: Pinned,

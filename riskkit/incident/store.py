@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskkit.incident import journal
-from riskkit.incident.journal import Event, in_time_order, new_event
+from riskkit.incident.journal import FOLDER, Event, in_time_order, journal_rel, journals, new_event
 from riskkit.incident.pinned import (Pinned, PinnedRisk, digest, pinned, pinned_runbook,
                                      rendered_titles)
 from riskkit.incident.state import IncidentState, first_start, incident_state
@@ -26,30 +26,7 @@ from riskkit.workspace import Role, Workspace
 if TYPE_CHECKING:
     from riskkit.register.risk import Risk
 
-FOLDER = "incidents"
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-
-
-def journal_rel(incident_id: str) -> str:
-    return f"{FOLDER}/{incident_id}/{journal.NAME}"
-
-
-def journals(ws: Workspace) -> dict[str, Path]:
-    """Every journal of the workspace, by incident id (``incidents/<id>/journal``),
-    found by the one walker's rules (hidden folders are skipped)."""
-    top = ws.root / FOLDER
-    found: dict[str, Path] = {}
-    for path in _walk(top, ws.boundary):
-        parts = Path(path).relative_to(top).parts
-        if len(parts) == 2 and parts[1] == journal.NAME:
-            found[parts[0]] = Path(path)
-    return dict(sorted(found.items()))
-
-
-def _walk(top: Path, inside: str) -> list[str]:
-    from riskkit.files.walk import walk
-
-    return walk(top, yaml_only=False, inside=inside).files  # no link out of the repository
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from riskkit.incident.journal import Event, in_time_order, new_event
+from riskkit.incident.journal import AFTER_CLOSE, Event, in_time_order, new_event
 from riskkit.incident.pinned import Pinned
-from riskkit.incident.state import (AFTER_CLOSE, DONE, IN_PROGRESS, OUTCOMES, PENDING,
-                                    SKIPPED, IncidentState, StepState, first_start,
-                                    incident_state)
+from riskkit.incident.state import (DONE, IN_PROGRESS, OUTCOMES, PENDING, SKIPPED,
+                                    IncidentState, StepState, first_start, incident_state)
 from riskkit.incident.times import shown
 from riskkit.problems import InputError, did_you_mean
 from riskkit.runbook.model import Runbook

@@ -5,7 +5,6 @@ Each formatter takes plain data and returns a string; commands pick one by name.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -149,6 +148,8 @@ def md_code(value: Any) -> str:
 
 
 def csv_table(rows: list[list], headers: list[str]) -> str:
+    import csv  # only the csv views need it
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(headers)
