@@ -705,6 +705,28 @@ def test_validate_counts_incidents_and_a_clean_journal_passes(riskkit):
     assert ", 1 incidents: 0 error(s)" in result.stderr
 
 
+def test_validate_parses_each_pinned_copy_once(run, tmp_path, monkeypatch):
+    """Incidents that pinned the same runbook text (the demo's two disk-filling-up ones)
+    share one parse; a copy that differs is parsed on its own."""
+    from riskkit.incident import pinned
+
+    root = copy_demo(tmp_path / "ws", ("risks", "runbooks", "drills", "incidents"))
+    copies = {}
+    for journal in sorted(root.glob("incidents/*/journal")):
+        first = json.loads(journal.read_text().splitlines()[0])
+        if first.get("runbook"):
+            copies.setdefault((first["source"], first["file"]), []).append(journal.parent.name)
+    assert len(copies) < sum(map(len, copies.values()))  # the demo does share a copy
+    parsed = []
+    real = pinned.load_runbook
+    monkeypatch.setattr(pinned, "load_runbook", lambda doc, roles: (
+        parsed.append(doc.path), real(doc, roles))[1])
+    pinned._parsed.cache_clear()
+    result = run("-C", root, "validate", "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    assert sorted(parsed) == sorted(file for _, file in copies)
+
+
 # --- handover, log ----------------------------------------------------------------------------
 
 def test_handover_names_the_new_commander_and_summarises(riskkit, demo):

@@ -7,6 +7,7 @@ is now: editing, renaming or deleting the runbook changes no incident already st
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -128,16 +129,25 @@ def _without_runbook(data: Mapping[str, Any]) -> tuple[Pinned | None, str]:
 def pinned_runbook(pin: Pinned) -> tuple[Runbook | None, list[Problem]]:
     """The runbook as it was when the incident started (its errors, if it no longer
     loads: riskkit itself may have grown stricter since)."""
-    from riskkit.files.yamlload import load_text
-
     if not pin.has_runbook:  # no steps: notes, status updates, roles, actions, the close
         return Runbook(id="", title=pin.title, steps=(), severity=pin.severity,
                        comms={}), []
-    doc, problems = load_text(pin.source, pin.file)
+    runbook, problems = _parsed(pin.source, pin.file, tuple(pin.roles.items()))
+    return runbook, list(problems)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(source: str, file: str, roles: tuple[tuple[str, Role], ...]
+            ) -> tuple[Runbook | None, tuple[Problem, ...]]:
+    """One pinned copy, parsed once per run: the incidents of a runbook mostly pinned the
+    same text, and ``validate`` checks every journal ever kept."""
+    from riskkit.files.yamlload import load_text
+
+    doc, problems = load_text(source, file)
     if doc is None:
-        return None, problems
-    runbook, more = load_runbook(doc, dict(pin.roles))
-    return runbook, [p for p in problems + more if p.is_error]
+        return None, tuple(problems)
+    runbook, more = load_runbook(doc, dict(roles))
+    return runbook, tuple(p for p in problems + more if p.is_error)
 
 
 def rendered_titles(runbook: Runbook, pin: Pinned) -> tuple[str, dict[str, str]]:
