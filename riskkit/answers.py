@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from riskkit.files import cache
+from riskkit.files.fsutil import Text
 from riskkit.problems import Problem
 from riskkit.validation import inputs, problems_of
 
@@ -31,7 +32,7 @@ VIEW = re.compile(r"[a-z][a-z-]*")  # a view's name is part of its cache file's 
 
 @dataclass(frozen=True)
 class Answer:
-    text: str  # what the view wrote, its control characters made visible (``emit``)
+    text: Text  # what the view wrote, its control characters made visible (``emit``)
     problems: tuple[Problem, ...]  # the errors of the files the view left out
     status: int  # the exit status the view asked for itself (review --strict)
 

@@ -256,6 +256,23 @@ def test_a_big_answer_is_kept_and_written_in_pieces(run, demo, tmp_path, monkeyp
     assert prime(run, demo, args, out, loads) == expected
 
 
+@pytest.mark.parametrize("view", ["risks-json", "risks-to-file"])
+def test_the_register_as_json_is_never_one_string(run, demo, tmp_path, monkeypatch, loads,
+                                                  view):
+    """The JSON of a register goes to standard output, to ``-o FILE`` and to the cache
+    piece by piece: joined, the text of 50,000 risks would be a second copy of 70 MB.
+    The answer is the one json_list's pieces spell, and the cache gives it back."""
+    from riskkit.files.fsutil import Pieces
+
+    args, out = VIEWS[view], tmp_path / "out"
+    expected = truth(run, demo, args, out, monkeypatch)
+
+    def joined(self):
+        raise AssertionError("the register's JSON was joined into one string")
+    monkeypatch.setattr(Pieces, "__str__", joined)
+    assert prime(run, demo, args, out, loads) == expected
+
+
 def test_a_matrix_file_is_an_input_though_the_settings_are_not_read(run, demo, tmp_path,
                                                                     monkeypatch, loads):
     """riskkit.yaml may name a matrix file; the cache kept its name with the answer, so a

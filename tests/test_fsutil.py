@@ -106,3 +106,41 @@ def test_cli_output_file_survives_a_failed_render(run, make_ws, monkeypatch):
     assert result.exit_code == 2 and "No space left on device" in result.stderr
     assert out.read_text() == "yesterday's plan\n"
     assert leftovers(root) == []
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 64])
+def test_chunks_give_back_the_text_in_order_and_in_bounded_pieces(size):
+    import random
+
+    rng = random.Random(size)
+    for _ in range(200):
+        parts = ["".join(rng.choice("ab✓\n") for _ in range(rng.randrange(12)))
+                 for _ in range(rng.randrange(8))]
+        whole = "".join(parts)
+        for text in (fsutil.Pieces(parts), whole):
+            got = list(fsutil.chunks(text, size))
+            assert "".join(got) == whole
+            assert all(0 < len(piece) < 2 * size for piece in got)
+        assert len(fsutil.Pieces(parts)) == len(whole) and str(fsutil.Pieces(parts)) == whole
+
+
+def test_a_text_in_pieces_is_written_whole_a_chunk_at_a_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(fsutil, "CHUNK", 4)
+    target = tmp_path / "register.json"
+    parts = ["[\n  ", '"Zürich ✓"', ",\n  ", '"' + "é" * 9 + '"', "\n]\n"]
+    write_atomic(target, fsutil.Pieces(parts))
+    assert target.read_text(encoding="utf-8") == "".join(parts)
+    write_atomic(target, "plain ✓ text")  # a whole string takes the same road
+    assert target.read_text(encoding="utf-8") == "plain ✓ text"
+
+
+def test_a_text_that_cannot_be_encoded_halfway_keeps_the_old_file(tmp_path, monkeypatch):
+    """Encoding as it writes, a lone surrogate in a late chunk fails the write after
+    some of it went to the temporary file: the old file stays, the temporary goes."""
+    monkeypatch.setattr(fsutil, "CHUNK", 4)
+    target = tmp_path / "register.json"
+    target.write_text("the old register\n")
+    with pytest.raises(UnicodeEncodeError):
+        write_atomic(target, fsutil.Pieces(["fine text, ", "then \udc80"]))
+    assert target.read_text() == "the old register\n"
+    assert leftovers(tmp_path) == []

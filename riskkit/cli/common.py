@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
-from riskkit.files.fsutil import write_atomic
+from riskkit.files.fsutil import Pieces, Text, chunks, write_atomic
 from riskkit.problems import visible
 
 if TYPE_CHECKING:
@@ -100,13 +100,16 @@ def defer_problems(ctx: click.Context, problems: list) -> None:
 CHUNK = 1 << 20  # characters written to standard output at a time
 
 
-def emit(text: str, output: str | None, *, painted: bool = False) -> None:
+def emit(text: Text, output: str | None, *, painted: bool = False) -> None:
     """A command's result, to standard output or to ``-o FILE`` (``-o -`` is standard
     output). The one place results are written: control characters of user text are
     made visible here (``riskkit.problems.visible``), on a terminal and in a file alike;
     ``painted`` text (a coloured heat map) has had its user text made visible by its
     formatter, so that its own colour codes are kept."""
-    if not painted:
+    if isinstance(text, Pieces):
+        if not painted:
+            text = Pieces([visible(part) for part in text.parts])
+    elif not painted:
         text = visible(text)
     ctx = click.get_current_context(silent=True)
     recording = ctx.obj.get("record") if ctx is not None and ctx.obj else None
@@ -120,11 +123,11 @@ def emit(text: str, output: str | None, *, painted: bool = False) -> None:
 
             raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from None
         click.echo(visible(f"wrote {output}"), err=True)
-    elif painted or len(text) <= CHUNK:
+    elif isinstance(text, str) and (painted or len(text) <= CHUNK):
         click.echo(text, nl=False)
     else:  # a text of 80 MB is encoded a piece at a time, never copied whole
-        for start in range(0, len(text), CHUNK):
-            click.echo(text[start:start + CHUNK], nl=False)
+        for piece in chunks(text, CHUNK):
+            click.echo(piece, nl=False)
 
 
 def emit_bytes(data: bytes, output: str | None, what: str) -> None:
@@ -199,7 +202,7 @@ def answered(view: str, unless: Callable[[dict[str, Any]], bool] | None = None
                 return func(*args, **options)
             extra = validation.extra_inputs(ws)
             files = validation.inputs(ws.root, extra)  # before the view reads them
-            record: list[str | None] = []
+            record: list[Text | None] = []
 
             def keep(status: int) -> None:
                 if len(record) == 1 and record[0] is not None:

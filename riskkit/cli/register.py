@@ -199,9 +199,10 @@ def risks(ctx: click.Context, level: str | None, owner: tuple[str, ...], tag: tu
     csv and xlsx carry every field, one row a risk, in the flat shape riskkit import
     reads back (see the README, "Moving in from a spreadsheet").
     """
+    from riskkit.cli.common import emit_bytes, today
+    from riskkit.files.fsutil import Pieces
     from riskkit.present.registry import render
     from riskkit.present.tables import RiskList
-    from riskkit.cli.common import emit_bytes, today
 
     loaded = load_clean(ctx, as_of)
     chosen = _risk_rows(loaded, level, owner, tag, status, above_appetite)
@@ -213,7 +214,7 @@ def risks(ctx: click.Context, level: str | None, owner: tuple[str, ...], tag: tu
     if isinstance(result, bytes):  # a workbook
         emit_bytes(result, output, f"--format {fmt}")
     else:
-        emit(str(result), output)
+        emit(result if isinstance(result, Pieces) else str(result), output)
 
 
 @cli.command(short_help="The heat map of risks on the matrix.")

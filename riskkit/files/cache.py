@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskkit import __version__
-from riskkit.files.fsutil import private_file, write_atomic
+from riskkit.files.fsutil import Text, chunks, private_file, write_atomic
 
 if TYPE_CHECKING:
     import subprocess
@@ -208,7 +208,7 @@ def _text_path(root: Path, section: str) -> Path:
     return _path(root, section).with_suffix(".txt")
 
 
-def _write_text(root: Path, section: str, text: str) -> dict[str, Any] | None:
+def _write_text(root: Path, section: str, text: Text) -> dict[str, Any] | None:
     """``text`` as UTF-8 in a file beside the section's, written atomically a chunk at a
     time, so that a text of 80 MB is neither escaped into JSON nor copied whole: its size
     and SHA-1, for the entry. None when it cannot be written."""
@@ -225,8 +225,8 @@ def _write_text(root: Path, section: str, text: str) -> dict[str, Any] | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = private_file(path.parent, f".{path.name}.", ".tmp")
         with os.fdopen(fd, "wb") as out:
-            for start in range(0, len(text), TEXT_CHUNK):
-                data = text[start:start + TEXT_CHUNK].encode("utf-8")
+            for piece in chunks(text, TEXT_CHUNK):
+                data = piece.encode("utf-8")
                 digest.update(data)
                 out.write(data)
                 size += len(data)
@@ -299,7 +299,7 @@ def unseal(raw: bytes) -> Any:
 
 
 def write(root: Path, section: str, key: dict[str, Any], files: Stats, value: Any,
-          extra: Iterable[str] = (), text: str | None = None) -> None:
+          extra: Iterable[str] = (), text: Text | None = None) -> None:
     """Remember ``value``; failures (read-only home, full disk) are ignored. ``extra``
     names the files of ``files`` besides its folders, for ``read_for``; a ``text`` (a
     view's answer) is kept in a file of its own, for ``read_with_text``."""

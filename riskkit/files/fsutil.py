@@ -4,10 +4,71 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+CHUNK = 1 << 20  # characters encoded at a time: a big text is never copied whole
 
-def write_atomic(path: str | os.PathLike, data: str | bytes, *, exclusive: bool = False,
+
+class Pieces:
+    """A text kept as the pieces it was made of, written out a chunk at a time: the JSON
+    of 50,000 risks (70 MB) is never one string beside the pieces it was joined from.
+    ``str()`` joins it, for whoever needs it whole."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[str]) -> None:
+        self.parts = parts
+
+    def __str__(self) -> str:
+        return "".join(self.parts)
+
+    def __len__(self) -> int:
+        return sum(map(len, self.parts))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Pieces) and str(self) == str(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+Text = str | Pieces  # what a view prints
+
+
+def chunks(text: Text, size: int = CHUNK) -> Iterator[str]:
+    """``text`` as strings of about ``size`` characters (a piece longer than that is cut),
+    in order; nothing for an empty text."""
+    if isinstance(text, str):
+        for start in range(0, len(text), size):
+            yield text[start:start + size]
+        return
+    batch: list[str] = []
+    held = 0
+    for part in text.parts:
+        if len(part) >= size:
+            if held:
+                yield "".join(batch)
+                batch, held = [], 0
+            yield from chunks(part, size)
+        elif part:
+            batch.append(part)
+            held += len(part)
+            if held >= size:
+                yield "".join(batch)
+                batch, held = [], 0
+    if held:
+        yield "".join(batch)
+
+
+def _encoded(data: Text | bytes) -> Iterator[bytes]:
+    if isinstance(data, bytes):
+        yield data
+    else:
+        for piece in chunks(data):
+            yield piece.encode("utf-8")
+
+
+def write_atomic(path: str | os.PathLike, data: Text | bytes, *, exclusive: bool = False,
                  through_links: bool = False, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the whole new one.
 
@@ -24,13 +85,12 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, exclusive: bool 
     not wait for the disk.
     """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     if not exclusive:
         if through_links:
             path = target(path)
         if path.exists() and not path.is_file():  # -o /dev/null, a named pipe
             with open(path, "wb") as handle:  # a rename would replace the device itself
-                handle.write(payload)
+                handle.writelines(_encoded(data))
             return
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
@@ -46,7 +106,7 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, exclusive: bool 
             mode = 0o666 & ~umask
         os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            handle.writelines(_encoded(data))
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())

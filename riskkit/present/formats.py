@@ -1,6 +1,7 @@
 """Formatters: problems and tables as text, JSON, CSV, Markdown or CI annotations.
 
-Each formatter takes plain data and returns a string; commands pick one by name.
+Each formatter takes plain data and returns a string (a register's JSON: its pieces, see
+``json_list``); commands pick one by name.
 """
 
 from __future__ import annotations
@@ -9,27 +10,78 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable
+from json.encoder import encode_basestring as _quoted
 from typing import Any
 
+from riskkit.files.fsutil import Pieces
 from riskkit.problems import Problem
 
 
 def to_json(data: Any) -> str:
-    """``data`` as indented JSON; a typed view in it (one with ``to_dict()``) as its dict.
-
-    A list is written item by item (the same text): indented JSON is built of a small
-    string per value, and for a whole register at once those would outweigh the register.
-    """
-    if isinstance(data, list):
-        return json_list(data)
-    return _json(data) + "\n"
+    """``data`` as indented JSON; a typed view in it (one with ``to_dict()``) as its dict."""
+    return indented(data) + "\n"
 
 
-def json_list(items: Iterable[Any]) -> str:
-    """``to_json`` of the list of ``items``, each encoded as it comes: a generator of
-    dicts never holds them all."""
-    text = ",\n  ".join(_json(item).replace("\n", "\n  ") for item in items)
-    return f"[\n  {text}\n]\n" if text else "[]\n"
+def json_list(items: Iterable[Any]) -> Pieces:
+    """``to_json`` of the list of ``items``, kept as one piece per item, each encoded as
+    it comes: a generator of dicts never holds them all, and the JSON of a register of
+    50,000 risks is written out without ever being one string (``Pieces``)."""
+    parts = [",\n  " + indented(item, "\n  ") for item in items]
+    if not parts:
+        return Pieces(["[]\n"])
+    parts[0] = "[\n  " + parts[0][4:]
+    parts.append("\n]\n")
+    return Pieces(parts)
+
+
+_INFINITY = float("inf")
+
+
+def indented(value: Any, newline: str = "\n") -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)``, a typed view as its dict, with
+    each line after the first starting with ``newline``: the same text at half the cost
+    of json's own indenting encoder, which makes a generator per container. Plain data
+    (exact dicts with text keys, lists, text, whole and finite numbers, booleans, null) is
+    written here; anything else is json's to write."""
+    kind = type(value)
+    if kind is str:
+        return _quoted(value)
+    if len(newline) > len(_DEEPEST):
+        return _json(value).replace("\n", newline)
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = newline + "  "
+        items = []
+        for key, item in value.items():
+            if type(key) is not str:
+                return _json(value).replace("\n", newline)
+            items.append(f"{_quoted(key)}: {indented(item, inner)}")
+        return "{" + inner + ("," + inner).join(items) + newline + "}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        inner = newline + "  "
+        return "[" + inner + ("," + inner).join([indented(v, inner) for v in value]) \
+            + newline + "]"
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and -_INFINITY < value < _INFINITY:
+        return float.__repr__(value)
+    to_dict = getattr(value, "to_dict", None)
+    if to_dict is not None and not isinstance(value, _JSON_TYPES):  # as json's default=
+        return indented(to_dict(), newline)
+    return _json(value).replace("\n", newline)
+
+
+_JSON_TYPES = (str, int, float, list, tuple, dict)
+_DEEPEST = "\n" + "  " * 100  # nested deeper: json's encoder says what is wrong (a cycle)
 
 
 def _json(data: Any) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from riskkit.files.fsutil import Pieces
 from riskkit.present.formats import json_list, markdown_table, table
 from riskkit.present.showtext import minutes_text
 from riskkit.register import rules
@@ -73,7 +74,7 @@ def risks_xlsx(data: RiskList, as_of: dt.date | None = None) -> bytes:
                           as_of or dt.date(1980, 1, 1), "riskkit register")
 
 
-def risks_json(data: RiskList) -> str:
+def risks_json(data: RiskList) -> Pieces:
     return json_list(r.to_dict(above) for r, above in zip(data.risks, data.above))
 
 
