@@ -241,13 +241,21 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return wrapped
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        """``obj.attribute``, as Jinja's sandbox answers it. A field of a frozen dataclass
+        """``obj.attribute``, as Jinja's sandbox answers it. A key of a plain dict (that is
+        not one of its methods' names) is looked up directly. A field of a frozen dataclass
         (the views and records the documents print) that holds data, not a callable, is
         answered without Jinja's checks, which would pass it (they look at the owner's
         type and at the name, and only wrap ``str.format``): a printed plan reads some 16
         of them a step."""
         kind: type = type(obj)
-        if attribute[:1] != "_" and _plain_record(kind):
+        if kind is dict and attribute not in _DICT_ATTRIBUTES:
+            # What Jinja does for a plain dict's key, without first raising AttributeError
+            # for it: a report reads some 16 keys a risk.
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        elif attribute[:1] != "_" and _plain_record(kind):
             try:
                 value = getattr(obj, attribute)
             except AttributeError:
@@ -275,6 +283,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if isinstance(result, Namespace):
             return result
         return _check_size(result, f"the result of '{name}'")
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))  # ``d.items`` is the method, not a key "items"
 
 
 @functools.lru_cache(maxsize=512)

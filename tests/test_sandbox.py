@@ -1,0 +1,46 @@
+"""riskkit's bounded sandbox answers attribute lookups exactly as Jinja's own sandbox does,
+through its shortcuts for plain dicts and frozen records too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from jinja2 import StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from riskkit.runbook.text import sandbox
+
+
+@dataclass(frozen=True)
+class Record:
+    title: str
+    tags: list
+
+    def shout(self) -> str:
+        return self.title.upper()
+
+
+class Dict(dict):
+    pass
+
+
+EXPRESSIONS = ["d.x", "d.items", "d.items()|list", "d.get('x')", "d.pop", "d.keys()|list",
+               "d._private", "d.__class__", "d.missing", "d.update", "d['items']",
+               "r.title", "r.tags", "r.shout()", "r.__class__", "r.missing", "s.x", "s.items"]
+
+
+def outcome(env, expression: str):
+    values = {"d": {"x": 1, "items": "a key", "_private": 2, "pop": 3},
+              "s": Dict(x=5, items="sub"), "r": Record("fire", ["a"])}
+    try:
+        text = env.from_string("{{ " + expression + " }}").render(values)
+    except Exception as exc:  # the same refusal, in the same words
+        return type(exc).__name__, str(exc)
+    return "ok", text.split(" at 0x")[0]  # a bound method prints its address
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+def test_attribute_lookups_are_jinjas(expression):
+    jinja = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
+    assert outcome(sandbox(), expression) == outcome(jinja, expression)
