@@ -95,6 +95,18 @@ def test_neutralising_a_cell_is_undone_by_import_and_never_starts_a_formula(text
     assert cell[:1] not in rows.FORMULA_START
 
 
+@given(st.one_of(st.text(), st.sampled_from(FORMULAS), st.none(), st.booleans(),
+                 st.integers()))
+def test_a_csv_cell_is_the_neutralised_text_of_its_value(value):
+    cell = rows.csv_cell(value)
+    if isinstance(value, str):
+        assert cell == rows.neutralise(value) and rows.restore(cell) == value
+    elif isinstance(value, bool):
+        assert cell == ("true" if value else "false")
+    else:
+        assert cell == ("" if value is None else str(value))
+
+
 @pytest.mark.parametrize("text", FORMULAS)
 def test_formula_cells_are_neutralised(text):
     cell = rows.neutralise(text)

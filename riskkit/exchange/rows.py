@@ -218,6 +218,8 @@ def _quoted(text: str) -> bool:
 
 def csv_cell(value: Any) -> str:
     """A cell's text in a CSV file."""
+    if type(value) is str:
+        return value if value[:1] not in _NEUTRALISED else neutralise(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -225,6 +227,9 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, str):
         return neutralise(value)
     return str(value)
+
+
+_NEUTRALISED = frozenset(FORMULA_START + ("'",))  # a cell starting so may need a 
 
 
 def csv_text(rows: Iterable[Sequence[Any]]) -> str:
@@ -243,6 +248,9 @@ def csv_text(rows: Iterable[Sequence[Any]]) -> str:
 
 
 def _escape(text: str, specials: str = "") -> str:
+    if not text or (not text[0].isspace() and not text[-1].isspace()
+                    and not any(ch in text for ch in _ESCAPED + specials)):
+        return text  # nothing to escape: most names, tags and titles
     out = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
     for ch in specials:
         out = out.replace(ch, "\\" + ch)
@@ -253,6 +261,9 @@ def _escape(text: str, specials: str = "") -> str:
         return "".join(_edge(ch) for ch in out)
     return ("".join(_edge(ch) for ch in out[:lead]) + out[lead:len(out) - trail]
             + "".join(_edge(ch) for ch in out[len(out) - trail:]))
+
+
+_ESCAPED = "\\\n\r"  # always escaped, wherever they are
 
 
 def _edge(ch: str) -> str:
