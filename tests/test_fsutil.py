@@ -128,8 +128,18 @@ def test_a_text_in_pieces_is_written_whole_a_chunk_at_a_time(tmp_path, monkeypat
     monkeypatch.setattr(fsutil, "CHUNK", 4)
     target = tmp_path / "register.json"
     parts = ["[\n  ", '"Zürich ✓"', ",\n  ", '"' + "é" * 9 + '"', "\n]\n"]
+    sizes = []
+    real_fdopen = fsutil.os.fdopen
+
+    def watched(fd, mode):
+        handle = real_fdopen(fd, mode)
+        real_write = handle.write
+        handle.write = lambda data: sizes.append(len(data.decode())) or real_write(data)
+        return handle
+    monkeypatch.setattr(fsutil.os, "fdopen", watched)
     write_atomic(target, fsutil.Pieces(parts))
     assert target.read_text(encoding="utf-8") == "".join(parts)
+    assert len(sizes) > 1 and max(sizes) < 8  # a chunk at a time, never the whole text
     write_atomic(target, "plain ✓ text")  # a whole string takes the same road
     assert target.read_text(encoding="utf-8") == "plain ✓ text"
 
@@ -140,7 +150,17 @@ def test_a_text_that_cannot_be_encoded_halfway_keeps_the_old_file(tmp_path, monk
     monkeypatch.setattr(fsutil, "CHUNK", 4)
     target = tmp_path / "register.json"
     target.write_text("the old register\n")
+    written = []
+    real_fdopen = fsutil.os.fdopen
+
+    def watched(fd, mode):
+        handle = real_fdopen(fd, mode)
+        real_write = handle.write
+        handle.write = lambda data: written.append(data) or real_write(data)
+        return handle
+    monkeypatch.setattr(fsutil.os, "fdopen", watched)
     with pytest.raises(UnicodeEncodeError):
         write_atomic(target, fsutil.Pieces(["fine text, ", "then \udc80"]))
+    assert written and written[0] == b"fine", "nothing was written before the failure"
     assert target.read_text() == "the old register\n"
     assert leftovers(tmp_path) == []

@@ -25,14 +25,25 @@ class Dict(dict):
     pass
 
 
+class Clash:
+    """A key that hashes as "x" does and cannot be compared with text."""
+
+    def __hash__(self) -> int:
+        return hash("x")
+
+    def __eq__(self, other: object) -> bool:
+        raise TypeError("cannot compare")
+
+
 EXPRESSIONS = ["d.x", "d.items", "d.items()|list", "d.get('x')", "d.pop", "d.keys()|list",
                "d._private", "d.__class__", "d.missing", "d.update", "d['items']",
-               "r.title", "r.tags", "r.shout()", "r.__class__", "r.missing", "s.x", "s.items"]
+               "r.title", "r.tags", "r.shout()", "r.__class__", "r.missing", "s.x", "s.items",
+               "t.x"]
 
 
 def outcome(env, expression: str):
     values = {"d": {"x": 1, "items": "a key", "_private": 2, "pop": 3},
-              "s": Dict(x=5, items="sub"), "r": Record("fire", ["a"])}
+              "s": Dict(x=5, items="sub"), "r": Record("fire", ["a"]), "t": {Clash(): 1}}
     try:
         text = env.from_string("{{ " + expression + " }}").render(values)
     except Exception as exc:  # the same refusal, in the same words

@@ -35,9 +35,11 @@ class Pieces:
 Text = str | Pieces  # what a view prints
 
 
-def chunks(text: Text, size: int = CHUNK) -> Iterator[str]:
-    """``text`` as strings of about ``size`` characters (a piece longer than that is cut),
-    in order; nothing for an empty text."""
+def chunks(text: Text, size: int | None = None) -> Iterator[str]:
+    """``text`` as strings of about ``size`` characters (:data:`CHUNK` unless given; a
+    piece longer than that is cut), in order; nothing for an empty text."""
+    if size is None:
+        size = CHUNK
     if isinstance(text, str):
         for start in range(0, len(text), size):
             yield text[start:start + size]

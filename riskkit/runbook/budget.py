@@ -253,7 +253,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             # for it: a report reads some 16 keys a risk.
             try:
                 return obj[attribute]
-            except KeyError:
+            except (TypeError, LookupError):  # as Jinja: a key that cannot be compared
                 pass
         elif attribute[:1] != "_" and _plain_record(kind):
             try:
