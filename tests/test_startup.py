@@ -296,3 +296,42 @@ def test_defaults_that_print_inputs_resolve_as_with_jinja():
     assert resolve_inputs(book, {}, partial=True) == {}  # waiting for region, as in Jinja
     assert resolve_inputs(Book(r="{{ range }}"), {}, partial=True)["r"].startswith("<")
     assert resolve_inputs(Book(none="x", d="{{ none }}"), {})["d"] == "None"  # Jinja's none
+
+
+# --- the cyclic garbage collector ---------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["validate"], ["risks", "--format", "json"]])
+def test_a_command_widens_the_young_generation_and_gives_it_back(run, register,
+                                                                 monkeypatch, command):
+    """Loading makes objects that live until the command ends: the collector first looks
+    at them after YOUNG_OBJECTS, not Python's 700, while the command runs (forked workers
+    inherit it); after it, failed or not, the threshold is as it was."""
+    import gc
+
+    import riskkit.load
+    from riskkit.cli.app import YOUNG_OBJECTS
+
+    seen = []
+    real = riskkit.load._risk_file
+    monkeypatch.setattr(riskkit.load, "_risk_file",
+                        lambda *a: seen.append(gc.get_threshold()) or real(*a))
+    monkeypatch.setenv("RISKKIT_NO_CACHE", "1")
+    before = gc.get_threshold()
+    assert before[0] < YOUNG_OBJECTS
+    result = run("-C", register, *command, "--as-of", "2026-01-01")
+    assert result.exit_code == 1, result.output  # the broken files are reported
+    assert len(seen) == 43 and set(seen) == {(YOUNG_OBJECTS, *before[1:])}
+    assert gc.get_threshold() == before
+
+
+def test_a_command_that_fails_inside_gives_the_threshold_back(run, register, monkeypatch):
+    import gc
+
+    def broken(*args):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr("riskkit.load._risk_file", broken)
+    monkeypatch.setenv("RISKKIT_NO_CACHE", "1")
+    before = gc.get_threshold()
+    result = run("-C", register, "validate", "--as-of", "2026-01-01")
+    assert result.exit_code == 3 and "internal error" in result.output
+    assert gc.get_threshold() == before
