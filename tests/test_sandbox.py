@@ -55,3 +55,21 @@ def outcome(env, expression: str):
 def test_attribute_lookups_are_jinjas(expression):
     jinja = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
     assert outcome(sandbox(), expression) == outcome(jinja, expression)
+
+
+@pytest.mark.parametrize("batch", [1, 3, 4096])
+def test_output_joined_in_batches_is_the_whole_output(monkeypatch, batch):
+    """A long output is joined a batch of pieces at a time (riskkit.runbook.budget.BATCH);
+    the text is Jinja's, with autoescaping too."""
+    import riskkit.runbook.budget as budget
+
+    monkeypatch.setattr(budget, "BATCH", batch)
+    source = "{% for r in risks %}<td>{{ r.id }}</td><td>{{ r.title }}</td>\n{% endfor %}end"
+    risks = [{"id": f"RSK-{n}", "title": f"<b>{n} & co</b>"} for n in range(5000)]
+    for autoescape in (False, True):
+        jinja = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=autoescape,
+                                              keep_trailing_newline=True, trim_blocks=True,
+                                              lstrip_blocks=True)
+        want = jinja.from_string(source).render(risks=risks)
+        assert sandbox(autoescape=autoescape).from_string(source).render(risks=risks) == want
+    assert sandbox().from_string("").render() == ""
