@@ -32,6 +32,8 @@ VIEW = re.compile(r"[a-z][a-z-]*")  # a view's name is part of its cache file's 
 
 @dataclass(frozen=True)
 class Answer:
+    """What a view printed, and what it said besides, kept for the next run."""
+
     text: Text  # what the view wrote, its control characters made visible (``emit``)
     problems: tuple[Problem, ...]  # the errors of the files the view left out
     status: int  # the exit status the view asked for itself (review --strict)

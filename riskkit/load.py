@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class Loaded:
+    """A workspace as loaded: its risks, runbooks and drills, their links, and every
+    problem found."""
+
     workspace: Workspace
     risks: list[Risk] = field(default_factory=list)
     runbooks: list[Runbook] = field(default_factory=list)

@@ -22,6 +22,8 @@ Reader = Callable[[str], "bytes | None"]  # a file of the workspace by relative 
 
 @dataclass(frozen=True)
 class Role:
+    """A response role (incident commander, DBA…) and how to reach it."""
+
     id: str
     title: str
     contact: str = ""
@@ -35,6 +37,8 @@ class Role:
 
 @dataclass
 class Workspace:
+    """A workspace's settings: its root, matrix, appetite, review cadences and roles."""
+
     root: Path
     name: str
     matrix: matrix_mod.Matrix

@@ -41,6 +41,8 @@ class DrillFinding(AsWritten):
 
 @dataclass(frozen=True)
 class Drill:
+    """One drill record: a runbook exercised on a date, how it went, and what each step took."""
+
     runbook: str
     date: dt.date
     kind: str

@@ -366,6 +366,8 @@ class Change:
 
 @dataclass
 class Plan:
+    """What an import would do: the files it would write or change, and what it warns about."""
+
     changes: list[Change]
     warnings: list[Problem]
 

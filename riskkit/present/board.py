@@ -66,6 +66,8 @@ class Box:
 
 @dataclass(frozen=True)
 class Edge:
+    """An arrow of the board: its SVG path, and whether it lies on the critical path."""
+
     path: str  # SVG path data
     critical: bool
 

@@ -112,6 +112,8 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 @dataclass(frozen=True)
 class Entry:
+    """One step of a matrix axis: a likelihood or an impact."""
+
     id: str
     name: str
     description: str = ""
@@ -145,6 +147,8 @@ def frequency_text(per_year: float | None) -> str:
 
 @dataclass(frozen=True)
 class Level:
+    """A risk level of the matrix, ranked from the lowest (0)."""
+
     id: str
     name: str
     color: str
@@ -153,6 +157,8 @@ class Level:
 
 @dataclass(frozen=True)
 class Rating:
+    """A place on the matrix: likelihood and impact ranks, their score and level."""
+
     likelihood: int  # 1-based ranks
     impact: int
     score: int
@@ -165,6 +171,8 @@ class Rating:
 
 @dataclass(frozen=True)
 class Matrix:
+    """A risk matrix: its two axes, its levels, and the level of every cell."""
+
     name: str
     likelihood: tuple[Entry, ...]
     impact: tuple[Entry, ...]

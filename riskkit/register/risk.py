@@ -16,6 +16,8 @@ from riskkit.files.yamlload import Doc
 
 @dataclass(frozen=True, slots=True)
 class Control:
+    """A control that lowers a risk: what it is, its kind and whether it is in place."""
+
     id: str
     title: str
     kind: str
@@ -54,6 +56,8 @@ class Review(AsWritten):
 
 @dataclass(frozen=True, slots=True)  # thousands of them: no __dict__ each
 class Risk:
+    """One risk of the register, as its file says, rated on the workspace's matrix."""
+
     id: str
     title: str
     owner: str

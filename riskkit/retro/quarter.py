@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class IncidentLine:
+    """One incident of the quarter, as the retro lists it."""
+
     id: str
     runbook: str | None
     title: str
@@ -61,6 +63,8 @@ class IncidentLine:
 
 @dataclass(frozen=True)
 class DrillLine:
+    """One drill of the quarter, as the retro lists it."""
+
     runbook: str
     date: str
     kind: str

@@ -18,6 +18,8 @@ TEXT_FIELDS = ("title", "do", "run", "verify", "rollback")
 
 @dataclass(frozen=True)
 class Input:
+    """A value a runbook asks for at incident time (``--var name=value``)."""
+
     name: str
     description: str = ""
     required: bool = False
@@ -29,6 +31,8 @@ class Input:
 
 @dataclass(frozen=True)
 class Step:
+    """One response step of a runbook: who does it, after which steps, in how long."""
+
     id: str
     title: str
     role: str | None = None
@@ -56,6 +60,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Runbook:
+    """A runbook: its inputs and its graph of steps, with scenarios and roles."""
+
     id: str
     title: str
     steps: tuple[Step, ...]
