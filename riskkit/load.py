@@ -230,7 +230,7 @@ def load(ws: Workspace, as_of: dt.date, extra: Sequence[Path] = (),
         from riskkit.incident.check import check_journals
 
         known = {i for i, *_ in runbook_ids} | unreadable["runbook"]
-        journal_problems, loaded.incidents = check_journals(ws, known, as_of)
+        journal_problems, loaded.incidents = check_journals(ws, known, as_of, loaded.runbooks)
         loaded.problems += journal_problems
     if (ws.root / "templates").is_dir():
         from riskkit.present.jinja import check_overrides

@@ -705,26 +705,74 @@ def test_validate_counts_incidents_and_a_clean_journal_passes(riskkit):
     assert ", 1 incidents: 0 error(s)" in result.stderr
 
 
-def test_validate_parses_each_pinned_copy_once(run, tmp_path, monkeypatch):
-    """Incidents that pinned the same runbook text (the demo's two disk-filling-up ones)
-    share one parse; a copy that differs is parsed on its own."""
+def _journal_starts(root):
+    """Each journal's start event, by incident folder."""
+    return {j.parent.name: json.loads(j.read_text().splitlines()[0])
+            for j in sorted(root.glob("incidents/*/journal"))}
+
+
+def _count_parses(monkeypatch):
     from riskkit.incident import pinned
 
-    root = copy_demo(tmp_path / "ws", ("risks", "runbooks", "drills", "incidents"))
-    copies = {}
-    for journal in sorted(root.glob("incidents/*/journal")):
-        first = json.loads(journal.read_text().splitlines()[0])
-        if first.get("runbook"):
-            copies.setdefault((first["source"], first["file"]), []).append(journal.parent.name)
-    assert len(copies) < sum(map(len, copies.values()))  # the demo does share a copy
     parsed = []
     real = pinned.load_runbook
     monkeypatch.setattr(pinned, "load_runbook", lambda doc, roles: (
         parsed.append(doc.path), real(doc, roles))[1])
     pinned._parsed.cache_clear()
-    result = run("-C", root, "validate", "--as-of", "2026-11-26")
-    assert result.exit_code == 0, result.output
-    assert sorted(parsed) == sorted(file for _, file in copies)
+    return parsed
+
+
+def test_validate_parses_a_pinned_copy_only_when_it_is_not_the_runbook_as_loaded(
+        run, tmp_path, monkeypatch):
+    """A copy that is word for word the runbook file validate loaded is that runbook; a
+    copy of an older text is parsed, once for the incidents that share it (the demo's two
+    disk-filling-up ones)."""
+    monkeypatch.setenv("RISKKIT_NO_CACHE", "1")
+    root = copy_demo(tmp_path / "ws", ("risks", "runbooks", "drills", "incidents"))
+    starts = _journal_starts(root)
+    for start in starts.values():
+        if start.get("runbook"):
+            assert (root / start["file"]).read_text() == start["source"]
+    assert sum(s.get("file") == "runbooks/disk-filling-up.yaml" for s in starts.values()) == 2
+    parsed = _count_parses(monkeypatch)
+    before = run("-C", root, "validate", "--as-of", "2026-11-26")
+    assert before.exit_code == 0, before.output
+    assert parsed == []
+    edited = root / "runbooks" / "disk-filling-up.yaml"
+    edited.write_text(edited.read_text() + "# reviewed after the last incident\n")
+    after = run("-C", root, "validate", "--as-of", "2026-11-26")
+    assert after.exit_code == 0, after.output
+    assert parsed == ["runbooks/disk-filling-up.yaml"]
+
+
+def test_a_pinned_copy_missing_a_role_its_steps_name_is_still_its_own(run, tmp_path,
+                                                                     monkeypatch):
+    """The workspace's roles are not the incident's: a start event edited to drop a role
+    a step names makes the pinned copy fail to load (I006), even though its text is the
+    runbook file's and the workspace defines the role; validate says exactly what it
+    says when every copy is parsed."""
+    from riskkit.incident import pinned
+
+    monkeypatch.setenv("RISKKIT_NO_CACHE", "1")
+    root = copy_demo(tmp_path / "ws", ("risks", "runbooks", "drills", "incidents"))
+    journal = root / "incidents" / "2026-09-09-db-failover" / "journal"
+    lines = journal.read_text().splitlines(keepends=True)
+    start = json.loads(lines[0])
+    assert "dba" in start["roles"]
+    del start["roles"]["dba"]
+    journal.write_text(json.dumps(start) + "\n" + "".join(lines[1:]))
+    shortcut = run("-C", root, "validate", "--as-of", "2026-11-26")
+    real = pinned.pinned_runbook
+    monkeypatch.setattr(pinned, "pinned_runbook", lambda pin, current=None: real(pin))
+    monkeypatch.setattr("riskkit.incident.check.pinned_runbook",
+                        lambda pin, current=None: real(pin))
+    pinned._parsed.cache_clear()
+    parsed_every_time = run("-C", root, "validate", "--as-of", "2026-11-26")
+    assert shortcut.exit_code == parsed_every_time.exit_code == 1
+    assert (shortcut.stdout, shortcut.stderr) == (parsed_every_time.stdout,
+                                                  parsed_every_time.stderr)
+    assert "I006 the runbook pinned at the start does not load" in shortcut.output
+    assert "dba" in shortcut.output
 
 
 # --- handover, log ----------------------------------------------------------------------------

@@ -239,6 +239,11 @@ class Doc:
         self._texts: dict[tuple[Any, ...], str] = _NO_TEXTS  # replaced by _locate
         self._pos = positions if marks is None else None
 
+    @property
+    def source(self) -> str | None:
+        """The text this document was parsed from; None once released."""
+        return self._text
+
     def release(self) -> None:
         """Let go of the text once nothing needs more than :meth:`at` and :meth:`text`
         (a file without problems, its values loaded): those answer from the positions

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from riskkit.dates import add_days
 from riskkit.incident import journal
@@ -19,18 +20,27 @@ from riskkit.incident.times import shown
 from riskkit.problems import Problem
 from riskkit.workspace import Workspace
 
+if TYPE_CHECKING:
+    from riskkit.runbook.model import Runbook
 
-def check_journals(ws: Workspace, runbook_ids: Collection[str], as_of: dt.date
-                   ) -> tuple[list[Problem], int]:
-    """The problems of every journal of the workspace, and how many journals there are."""
+
+def check_journals(ws: Workspace, runbook_ids: Collection[str], as_of: dt.date,
+                   current: Sequence[Runbook] = ()) -> tuple[list[Problem], int]:
+    """The problems of every journal of the workspace, and how many journals there are.
+
+    ``current`` are the runbooks the workspace loaded: a journal that pinned one of them
+    as it is now is checked against it, without parsing the copy again."""
     found = journals(ws)
     problems: list[Problem] = []
+    by_file = {rb.file: rb for rb in current}
     for incident_id, path in found.items():
-        problems += check_journal(path, journal_rel(incident_id), runbook_ids, as_of)
+        problems += check_journal(path, journal_rel(incident_id), runbook_ids, as_of,
+                                  by_file)
     return problems, len(found)
 
 
-def check_journal(path: str | os.PathLike[str], rel: str, runbook_ids: Collection[str], as_of: dt.date
+def check_journal(path: str | os.PathLike[str], rel: str, runbook_ids: Collection[str],
+                  as_of: dt.date, current: Mapping[str, Runbook] | None = None
                   ) -> list[Problem]:
     try:
         events, problems = journal.read(path, rel)
@@ -58,7 +68,7 @@ def check_journal(path: str | os.PathLike[str], rel: str, runbook_ids: Collectio
     elif not pin.has_runbook:
         runbook, _ = pinned_runbook(pin)  # no steps: every step event is I005
     else:
-        runbook, errors = pinned_runbook(pin)
+        runbook, errors = pinned_runbook(pin, current)
         if runbook is None or errors:
             first = errors[0].format() if errors else "it does not load"
             at(start, "I006", f"the runbook pinned at the start does not load: {first}")

@@ -16,7 +16,7 @@ from typing import Any
 from riskkit.incident.journal import Event
 from riskkit.problems import Problem
 from riskkit.runbook import graph
-from riskkit.runbook.model import Runbook, load_runbook
+from riskkit.runbook.model import Runbook, load_runbook, roles_used
 from riskkit.workspace import Role
 
 
@@ -126,12 +126,22 @@ def _without_runbook(data: Mapping[str, Any]) -> tuple[Pinned | None, str]:
                   title.strip(), severity or ""), ""
 
 
-def pinned_runbook(pin: Pinned) -> tuple[Runbook | None, list[Problem]]:
+def pinned_runbook(pin: Pinned, current: Mapping[str, Runbook] | None = None
+                   ) -> tuple[Runbook | None, list[Problem]]:
     """The runbook as it was when the incident started (its errors, if it no longer
-    loads: riskkit itself may have grown stricter since)."""
+    loads: riskkit itself may have grown stricter since).
+
+    ``current`` (the runbooks the workspace loaded, by file) saves a parse: a copy that
+    is, word for word, the text a runbook was loaded from, and pinned every role its
+    steps name, loads as that runbook did (the roles are the only other input, and a
+    runbook holds none of the workspace's), without errors."""
     if not pin.has_runbook:  # no steps: notes, status updates, roles, actions, the close
         return Runbook(id="", title=pin.title, steps=(), severity=pin.severity,
                        comms={}), []
+    now = current.get(pin.file) if current else None
+    if now is not None and now.doc is not None and now.doc.source == pin.source \
+            and roles_used(now) <= pin.roles.keys() | now.roles.keys():
+        return now, []
     runbook, problems = _parsed(pin.source, pin.file, tuple(pin.roles.items()))
     return runbook, list(problems)
 

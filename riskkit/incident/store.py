@@ -188,6 +188,7 @@ def pin_runbook(ws: Workspace, runbook: Runbook, risks: Iterable[Risk],
     InputError or ProblemsFound otherwise."""
     from riskkit.git.info import pinned_commit
     from riskkit.register import rules
+    from riskkit.runbook.model import roles_used
     from riskkit.runbook.render import render_steps, resolve_inputs
     from riskkit.runbook.view import view
 
@@ -200,9 +201,7 @@ def pin_runbook(ws: Workspace, runbook: Runbook, risks: Iterable[Risk],
         raise InputError(f"cannot read {runbook.file} to pin it: {exc}") from None
     commit, uncommitted = pinned_commit(ws.root, runbook.file)
     active = [r for r in risks if rules.is_active(r)]
-    used: set[str] = set()
-    for step in runbook.steps:
-        used.update(r for r in (step.role, step.approval) if r)
+    used = roles_used(runbook)
     roles = {rid: role for rid, role in ws.roles.items()
              if rid in used or is_commander(rid, ws.roles)}
     for rid, spec in runbook.roles.items():  # a runbook's own roles are in its source too

@@ -366,6 +366,12 @@ def _at_text_line(doc: Doc, path: tuple[Any, ...], line: int | None, code: str,
     return Problem(problem.path, problem.line + offset, 1, code, message, problem.severity)
 
 
+def roles_used(runbook: Runbook) -> set[str]:
+    """The roles the runbook's steps name, as the role that does one or the role that
+    approves it: each must be defined (``load_runbook``), in the workspace or the runbook."""
+    return {r for step in runbook.steps for r in (step.role, step.approval) if r}
+
+
 def lint(runbook: Runbook, roles: dict) -> list[Problem]:
     """Warnings an experienced reviewer would raise; they fail only under ``--strict``."""
     out = []
