@@ -106,11 +106,9 @@ def emit(text: Text, output: str | None, *, painted: bool = False) -> None:
     made visible here (``riskkit.problems.visible``), on a terminal and in a file alike;
     ``painted`` text (a coloured heat map) has had its user text made visible by its
     formatter, so that its own colour codes are kept."""
-    if isinstance(text, Pieces):
-        if not painted:
-            text = Pieces([visible(part) for part in text.parts])
-    elif not painted:
-        text = visible(text)
+    if not painted:
+        text = Pieces([visible(part) for part in text.parts]) if isinstance(text, Pieces) \
+            else visible(text)
     ctx = click.get_current_context(silent=True)
     recording = ctx.obj.get("record") if ctx is not None and ctx.obj else None
     if recording is not None:  # an answered view remembers what it wrote (see answered)

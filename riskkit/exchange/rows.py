@@ -229,7 +229,7 @@ def csv_cell(value: Any) -> str:
     return str(value)
 
 
-_NEUTRALISED = frozenset(FORMULA_START + ("'",))  # a cell starting so may need a 
+_NEUTRALISED = frozenset(FORMULA_START + ("'",))  # a cell starting so may need a ' before it
 
 
 def csv_text(rows: Iterable[Sequence[Any]]) -> str:

@@ -47,7 +47,7 @@ def indented(value: Any, newline: str = "\n") -> str:
     if kind is str:
         return _quoted(value)
     if len(newline) > len(_DEEPEST):
-        return _json(value).replace("\n", newline)
+        return _by_json(value, newline)
     if kind is dict:
         if not value:
             return "{}"
@@ -55,7 +55,7 @@ def indented(value: Any, newline: str = "\n") -> str:
         items = []
         for key, item in value.items():
             if type(key) is not str:
-                return _json(value).replace("\n", newline)
+                return _by_json(value, newline)
             items.append(f"{_quoted(key)}: {indented(item, inner)}")
         return "{" + inner + ("," + inner).join(items) + newline + "}"
     if kind is list or kind is tuple:
@@ -77,11 +77,16 @@ def indented(value: Any, newline: str = "\n") -> str:
     to_dict = getattr(value, "to_dict", None)
     if to_dict is not None and not isinstance(value, _JSON_TYPES):  # as json's default=
         return indented(to_dict(), newline)
-    return _json(value).replace("\n", newline)
+    return _by_json(value, newline)
 
 
 _JSON_TYPES = (str, int, float, list, tuple, dict)
 _DEEPEST = "\n" + "  " * 100  # nested deeper: json's encoder says what is wrong (a cycle)
+
+
+def _by_json(value: Any, newline: str) -> str:
+    """``value`` as json writes it, at the indentation of ``newline``."""
+    return _json(value).replace("\n", newline)
 
 
 def _json(data: Any) -> str:
