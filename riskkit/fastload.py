@@ -13,17 +13,15 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any
 
 from riskkit.load import Loaded, _id_of
 from riskkit.problems import InputError, Problem, ProblemsFound, did_you_mean
 from riskkit.register.risk import entries, load_risk, sort_key
 from riskkit.runbook.model import Runbook, load_runbook
 from riskkit.workspace import Workspace
+from riskkit.files.linkindex import Scan, start_scan
 from riskkit.files.yamlload import load_file
-
-if TYPE_CHECKING:
-    import subprocess
 
 
 def _read(path: Path) -> bytes:
@@ -53,15 +51,20 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_runbook_only(ws: Workspace, runbook_id: str, as_of: dt.date) -> Loaded:
+def load_runbook_only(ws: Workspace, runbook_id: str, as_of: dt.date,
+                      scan: Scan | None = None) -> Loaded:
     """Load one runbook and the risks linked to it, without reading the whole register.
 
     Incident-time commands use this: their cost must not grow with the register, and a
     broken, unrelated risk file must not stop an emergency plan. Files are first matched
-    by their text (a cheap byte search), then only the candidates are parsed.
+    by their text (a cheap byte search), then only the candidates are parsed. ``scan``:
+    the walk of ``riskkit.files.linkindex.start_scan``, if the caller started it already
+    (to import what it needs meanwhile); else it starts here, beside the runbook's
+    loading.
     """
     loaded = Loaded(ws, as_of=as_of, only_runbook=runbook_id)
-    scan = _start_scan(ws)  # runs beside the runbook's own loading
+    if scan is None:
+        scan = start_scan(ws.root)
     found = ws.walk("runbooks")
     files = [Path(p) for p in found.files]
     candidates = [p for p in files if p.stem == runbook_id]
@@ -99,9 +102,9 @@ def load_runbook_only(ws: Workspace, runbook_id: str, as_of: dt.date) -> Loaded:
                 ids.append(ident)
         raise InputError(f"unknown runbook '{runbook_id}'{did_you_mean(runbook_id, ids)}")
     runbook = loaded.runbooks[0]
+    _drills_of(loaded, runbook, as_of)  # before the risks: find may still be walking
     _link_risks(loaded, runbook, scan)
     loaded.risks.sort(key=sort_key)
-    _drills_of(loaded, runbook, as_of)
     return loaded
 
 
@@ -159,7 +162,7 @@ def _add_linked(loaded: Loaded, runbook: Runbook, paths: list[Path],
     return held
 
 
-def _link_risks(loaded: Loaded, runbook: Runbook, scan: Scan | None) -> None:
+def _link_risks(loaded: Loaded, runbook: Runbook, scan: Scan) -> None:
     """The risks linked to ``runbook`` on either side: the answer a full load gives.
 
     With the link index: the files it names (each must still hold the risk it held), the
@@ -183,56 +186,15 @@ def _link_risks(loaded: Loaded, runbook: Runbook, scan: Scan | None) -> None:
     _add_linked(loaded, runbook, [p for p in map(Path, found.files) if _names(p, ids)], done)
 
 
-class Scan(NamedTuple):
-    """The link index as last written, and the ``find`` walk for what changed since."""
-
-    links: dict[str, Any]
-    walk: subprocess.Popen[bytes] | None
-
-
-def _start_scan(ws: Workspace) -> Scan | None:
-    """When a link index exists, start looking for the risk files and folders changed
-    since the load that wrote it began (an index written long after its load, or moved
-    in time, does not hide an edit made meanwhile)."""
-    from riskkit.files import cache
-
-    index, written = cache.read_timed(ws.root, "links")
-    if not usable_index(index):
-        return None
-    since = min(written, index["started_ns"])
-    return Scan(index, cache.start_changed_since(ws.root, "risks", since))
-
-
-def usable_index(index: object) -> bool:
-    """Whether ``index`` has the shape ``riskkit.load`` writes, down to every field's
-    type (anything else is a miss: the cache can only skip work)."""
-    def risk_file(value: object) -> bool:  # risks/..., as the walker names them
-        return isinstance(value, str) and value.startswith("risks/") and "\0" not in value \
-            and ".." not in value.split("/")
-
-    def mapping(value: object, kind: type) -> bool:
-        return isinstance(value, dict) and all(
-            isinstance(k, str) and type(v) is kind for k, v in value.items())
-
-    return (isinstance(index, dict)
-            and set(index) == {"by_runbook", "broken", "folders", "started_ns"}
-            and isinstance(index["by_runbook"], dict)
-            and all(isinstance(k, str) and mapping(v, str) and all(map(risk_file, v.values()))
-                    for k, v in index["by_runbook"].items())
-            and isinstance(index["broken"], list) and all(map(risk_file, index["broken"]))
-            and mapping(index["folders"], int)
-            and type(index["started_ns"]) is int and index["started_ns"] >= 0)
-
-
-def _indexed_candidates(ws: Workspace, runbook: Runbook, scan: Scan | None
+def _indexed_candidates(ws: Workspace, runbook: Runbook, scan: Scan
                         ) -> tuple[dict[str, str], list[Path]] | None:
     """From the link index: the risks it links to ``runbook`` (id -> file) and the risk
     files to parse; None when there is no usable index or the walk failed."""
     from riskkit.files import cache
     from riskkit.files import walk  # find's answer, read by the walker's rules
 
-    changed = cache.changed_files(scan.walk) if scan is not None else None
-    if scan is None or changed is None:
+    changed = cache.changed_files(scan.walk)
+    if scan.links is None or changed is None:
         return None
     claims = scan.links["by_runbook"].get(runbook.id, {})
     known = scan.links["folders"]

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from riskkit.fastload import usable_index
+from riskkit.files.linkindex import usable_index
 from riskkit.files import cache
 from riskkit.validation import from_cache
 

@@ -39,13 +39,25 @@ def list_(ctx: click.Context, fmt: str, output: str | None, as_of: dt.date | Non
     emit(render("runbooks", fmt, runbook_list(load_clean(ctx, as_of))), output)
 
 
-def load_one(ctx: click.Context, runbook_id: str, as_of: dt.date | None
-             ) -> tuple[Workspace, Loaded, Runbook]:
-    """The workspace and one runbook with its linked risks; notes go to stderr."""
-    from riskkit.fastload import load_runbook_only
+def load_one(ctx: click.Context, runbook_id: str, as_of: dt.date | None,
+             meanwhile: tuple[str, ...] = ()) -> tuple[Workspace, Loaded, Runbook]:
+    """The workspace and one runbook with its linked risks; notes go to stderr.
+
+    ``meanwhile``: the modules the command needs next, imported while ``find`` looks on
+    another core for the risk files changed since the link index was written; that walk
+    grows with the register, so overlapped it costs a big register no extra wall time.
+    """
+    import importlib
+
+    from riskkit.files.linkindex import start_scan
 
     ws = workspace(ctx)
-    loaded = load_runbook_only(ws, runbook_id, today(as_of))
+    scan = start_scan(ws.root)
+    from riskkit.fastload import load_runbook_only
+
+    for module in meanwhile:
+        importlib.import_module(module)
+    loaded = load_runbook_only(ws, runbook_id, today(as_of), scan)
     for note in loaded.notes:
         say(f"riskkit: note: {note}", err=True)
     return ws, loaded, loaded.runbooks[0]
@@ -53,11 +65,13 @@ def load_one(ctx: click.Context, runbook_id: str, as_of: dt.date | None
 
 def runbook_view(ctx: click.Context, runbook_id: str, scenario: str | None,
                  as_of: dt.date | None) -> PlanView:
+    ws, loaded, rb = load_one(ctx, runbook_id, as_of,
+                              meanwhile=("riskkit.runbook.view", "riskkit.register.links",
+                                         "riskkit.incident.records"))
     from riskkit.runbook.view import view
 
     from riskkit.register.links import missing_risks
 
-    ws, loaded, rb = load_one(ctx, runbook_id, as_of)
     return view(rb, ws.roles, loaded.risks, scenario, loaded.measured(rb.id),
                 missing_risks(loaded, rb))
 
@@ -130,14 +144,16 @@ def render(ctx: click.Context, runbook_ids: tuple[str, ...], variables: tuple[st
     riskkit runbook render db-failover --var region=eu-west-1 --format html -o plan.html
     riskkit runbook render --all --blank --format html -o binder.html
     """
-    from riskkit.present.documents import plan_context
-    from riskkit.present.registry import render
-
     if blank or all_ or len(runbook_ids) != 1:
         _binder(ctx, runbook_ids, bool(variables or vars_file), scenario, blank, all_, fmt,
                 output, as_of, paper)
         return
-    ws, loaded, rb = load_one(ctx, runbook_ids[0], as_of)
+    ws, loaded, rb = load_one(ctx, runbook_ids[0], as_of,
+                              meanwhile=("riskkit.present.documents",
+                                         "riskkit.incident.records"))
+    from riskkit.present.documents import plan_context
+    from riskkit.present.registry import render
+
     given = parse_vars(variables, vars_file)
     context = plan_context(ws, loaded, rb, given, scenario, today(as_of),
                            loaded.measured(rb.id))

@@ -10,7 +10,7 @@ Any content at all in a cache file is a miss unless riskkit wrote it whole: each
 carries the SHA-1 of its body, so a truncated, edited or foreign file is never believed;
 a file that is not a regular one (a pipe, a device) is not opened for reading, and one
 over :data:`MAX_BYTES` is not read. The readers of each section check the shape of what
-they get as well (``riskkit.validation``, ``riskkit.fastload``): a value of the wrong
+they get as well (``riskkit.validation``, ``riskkit.files.linkindex``): a value of the wrong
 shape is a miss too.
 
 It lives outside the work tree, under $RISKKIT_CACHE_DIR or the user's cache folder;
