@@ -59,6 +59,9 @@ class LazyCommands(MutableMapping[str, click.Command]):
 
     def _load(self, name: str) -> None:
         if name not in self._loaded:
+            from riskkit import methods
+
+            methods.keep()  # before a command's modules make their record classes
             self._loaded.add(name)
             for module in self._modules[name]:
                 importlib.import_module(f"riskkit.cli.{module}")

@@ -1,0 +1,102 @@
+"""The record classes' generated methods, compiled once and kept beside riskkit's .pyc.
+
+Python 3.11's ``dataclasses`` writes the source of each record class's ``__init__``,
+``__repr__``, ``__eq__`` (and ``__setattr__``, ``__delattr__`` and ``__hash__`` for a
+frozen one) when the class is made, and compiles each with ``exec``: for the 45 classes a
+``validate`` makes, that compiling was a fifth of a small register's cold run. Python keeps
+a module's compiled code in ``__pycache__`` so that it is not compiled on every run; this
+does the same for the generated methods.
+
+The key is the source text itself: the same text compiles to the same code (the same
+file name, ``<string>``, and the same flags: none, as in ``dataclasses``), so a code
+object kept for a text is exactly what compiling it would give, and a class that changes
+writes a new text, which is simply not found. Nothing else is ever run from the file: it
+is read only if it starts with this Python's bytecode magic number and holds a mapping of
+texts to code objects, as the ``.pyc`` beside it would be trusted. Like a ``.pyc``, it is
+written only where riskkit's folder can be written and ``sys.dont_write_bytecode`` is not
+set (``PYTHONDONTWRITEBYTECODE``), atomically, once, at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import builtins
+import dataclasses
+import marshal
+import os
+import sys
+from importlib.util import MAGIC_NUMBER
+from types import CodeType
+from typing import Any
+
+FILE = os.path.join(os.path.dirname(__file__), "__pycache__",
+                    f"record-methods.{sys.implementation.cache_tag}.bin")
+MAX_KEPT = 4000  # texts; a tree whose classes changed a lot starts again from those in use
+
+_kept: dict[str, CodeType] = {}
+_used: set[str] = set()
+_read_yet = False  # the file is read at the first class made, not at start-up
+_added = False
+
+
+def _read() -> dict[str, CodeType]:
+    try:
+        with open(FILE, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return {}
+    if not raw.startswith(MAGIC_NUMBER):
+        return {}
+    try:
+        kept = marshal.loads(raw[len(MAGIC_NUMBER):])
+    except (ValueError, EOFError, TypeError):
+        return {}
+    if not isinstance(kept, dict) or not all(
+            type(k) is str and type(v) is CodeType for k, v in kept.items()):
+        return {}
+    return kept
+
+
+def _exec(source: Any, globals_: dict[str, Any] | None = None,
+          locals_: Any = None, /) -> None:
+    """``exec`` as ``dataclasses`` calls it, with the code for a text looked up first."""
+    global _added, _read_yet
+    if type(source) is str:
+        if not _read_yet:
+            _read_yet = True
+            _kept.update(_read())
+        code = _kept.get(source)
+        if code is None:
+            code = compile(source, "<string>", "exec", dont_inherit=True)
+            _kept[source] = code
+            _added = True
+        _used.add(source)
+        source = code
+    if globals_ is None:  # exec's own default: the globals of its caller, dataclasses
+        globals_ = vars(dataclasses)
+    builtins.exec(source, globals_, locals_)
+
+
+def _write() -> None:
+    if not _added or sys.dont_write_bytecode:
+        return
+    kept = _kept if len(_kept) <= MAX_KEPT else {k: _kept[k] for k in _used}
+    temp = f"{FILE}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(FILE), exist_ok=True)
+        with open(temp, "wb") as f:
+            f.write(MAGIC_NUMBER + marshal.dumps(kept))
+        os.replace(temp, FILE)
+    except OSError:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+
+
+def keep() -> None:
+    """From now on, compile the record classes' methods once (see the module's text)."""
+    if getattr(dataclasses, "exec", None) is _exec:
+        return
+    dataclasses.exec = _exec  # type: ignore[attr-defined]
+    atexit.register(_write)
