@@ -12,9 +12,10 @@ file name, ``<string>``, and the same flags: none, as in ``dataclasses``), so a 
 object kept for a text is exactly what compiling it would give, and a class that changes
 writes a new text, which is simply not found. Nothing else is ever run from the file: it
 is read only if it starts with this Python's bytecode magic number and holds a mapping of
-texts to code objects, as the ``.pyc`` beside it would be trusted. Like a ``.pyc``, it is
-written only where riskkit's folder can be written and ``sys.dont_write_bytecode`` is not
-set (``PYTHONDONTWRITEBYTECODE``), atomically, once, at exit.
+texts to marshalled code objects, as the ``.pyc`` beside it would be trusted. Like a
+``.pyc``, it is written only where riskkit's folder can be written and
+``sys.dont_write_bytecode`` is not set (``PYTHONDONTWRITEBYTECODE``), atomically, once,
+at exit.
 """
 
 from __future__ import annotations
@@ -33,13 +34,15 @@ FILE = os.path.join(os.path.dirname(__file__), "__pycache__",
                     f"record-methods.{sys.implementation.cache_tag}.bin")
 MAX_KEPT = 4000  # texts; a tree whose classes changed a lot starts again from those in use
 
-_kept: dict[str, CodeType] = {}
+# A text -> its code, marshalled: each is unmarshalled only when its class is made, so a
+# run pays for the classes it makes, not for every class the file holds.
+_kept: dict[str, bytes] = {}
 _used: set[str] = set()
 _read_yet = False  # the file is read at the first class made, not at start-up
 _added = False
 
 
-def _read() -> dict[str, CodeType]:
+def _read() -> dict[str, bytes]:
     try:
         with open(FILE, "rb") as f:
             raw = f.read()
@@ -52,23 +55,36 @@ def _read() -> dict[str, CodeType]:
     except (ValueError, EOFError, TypeError):
         return {}
     if not isinstance(kept, dict) or not all(
-            type(k) is str and type(v) is CodeType for k, v in kept.items()):
+            type(k) is str and type(v) is bytes for k, v in kept.items()):
         return {}
     return kept
+
+
+def _code(source: str) -> CodeType | None:
+    """The code kept for ``source``, if what is kept there is code."""
+    global _read_yet
+    if not _read_yet:
+        _read_yet = True
+        _kept.update(_read())
+    kept = _kept.get(source)
+    if kept is None:
+        return None
+    try:
+        code = marshal.loads(kept)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return code if type(code) is CodeType else None
 
 
 def _exec(source: Any, globals_: dict[str, Any] | None = None,
           locals_: Any = None, /) -> None:
     """``exec`` as ``dataclasses`` calls it, with the code for a text looked up first."""
-    global _added, _read_yet
+    global _added
     if type(source) is str:
-        if not _read_yet:
-            _read_yet = True
-            _kept.update(_read())
-        code = _kept.get(source)
+        code = _code(source)
         if code is None:
             code = compile(source, "<string>", "exec", dont_inherit=True)
-            _kept[source] = code
+            _kept[source] = marshal.dumps(code)
             _added = True
         _used.add(source)
         source = code

@@ -79,7 +79,8 @@ def test_kept_code_is_compiled_without_this_module_s_future_flags(kept):
     exec(compile(code, "<riskkit-test>", "exec"), space)
     assert space["Point"].__init__.__annotations__ == {"x": int, "y": float, "return": None}
     for source, kept_code in methods._kept.items():
-        assert kept_code == compile(source, "<string>", "exec", dont_inherit=True)
+        assert marshal.loads(kept_code) == compile(source, "<string>", "exec",
+                                                   dont_inherit=True)
 
 
 def test_the_code_kept_at_exit_is_read_back_the_same(kept):
@@ -115,12 +116,12 @@ def test_a_folder_that_cannot_be_written_is_no_error(kept, monkeypatch):
     b"garbage",
     MAGIC_NUMBER,
     MAGIC_NUMBER + b"\x00\x01",
-    b"\x00\x00\x0d\x0a" + marshal.dumps({"x": compile("1", "<string>", "exec")}),
-    MAGIC_NUMBER + marshal.dumps([compile("1", "<string>", "exec")]),
-    MAGIC_NUMBER + marshal.dumps({"x": "not code"}),
-    MAGIC_NUMBER + marshal.dumps({1: compile("1", "<string>", "exec")}),
+    b"\x00\x00\x0d\x0a" + marshal.dumps({"x": marshal.dumps(compile("1", "<s>", "exec"))}),
+    MAGIC_NUMBER + marshal.dumps([marshal.dumps(compile("1", "<string>", "exec"))]),
+    MAGIC_NUMBER + marshal.dumps({"x": compile("1", "<string>", "exec")}),
+    MAGIC_NUMBER + marshal.dumps({1: marshal.dumps(compile("1", "<string>", "exec"))}),
 ], ids=["empty", "garbage", "magic-only", "truncated", "other-python", "a-list",
-        "not-code", "not-a-text-key"])
+        "not-marshalled", "not-a-text-key"])
 def test_a_file_riskkit_did_not_write_is_not_read(kept, content):
     Path(methods.FILE).parent.mkdir(parents=True)
     Path(methods.FILE).write_bytes(content)
@@ -133,8 +134,21 @@ def test_code_kept_for_another_text_is_never_run(kept):
     Path(methods.FILE).parent.mkdir(parents=True)
     planted = compile("def __create_fn__():\n def f(self): return 'planted'\n return f",
                       "<string>", "exec")
-    Path(methods.FILE).write_bytes(MAGIC_NUMBER + marshal.dumps({"other text": planted}))
+    Path(methods.FILE).write_bytes(MAGIC_NUMBER + marshal.dumps(
+        {"other text": marshal.dumps(planted)}))
     assert "planted" not in _behaviour(_make())[0]
+
+
+def test_kept_bytes_that_are_not_code_are_compiled_anew(kept):
+    """What is kept for the very text is used only if it unmarshals to code."""
+    _make()
+    texts = list(methods._kept)
+    Path(methods.FILE).parent.mkdir(parents=True)
+    for junk in (marshal.dumps("not code"), b"\xff\x00junk"):
+        Path(methods.FILE).write_bytes(MAGIC_NUMBER + marshal.dumps(dict.fromkeys(texts, junk)))
+        methods._kept.clear()
+        methods._read_yet = False
+        assert _behaviour(_make())[1]
 
 
 def test_a_run_of_riskkit_keeps_its_classes_methods(tmp_path):

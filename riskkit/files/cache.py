@@ -116,16 +116,26 @@ def stats(root: Path, folders: Iterable[str] = ("risks", "runbooks", "drills"),
 
 @functools.lru_cache(maxsize=None)
 def _own_files() -> tuple[tuple[str | int, ...], ...]:
-    """riskkit's code, templates and schemas: a change to any of them is a miss."""
-    package = Path(__file__).parent.parent
+    """riskkit's code, templates and schemas: a change to any of them is a miss. Every
+    file of every folder of the package but ``__pycache__`` (compiled code follows its
+    source), with its size and mtime."""
+    package = os.path.dirname(os.path.dirname(__file__))
     own: list[tuple[str | int, ...]] = []
-    for folder in sorted({package, *(p.parent for p in package.rglob("*.py")),
-                          package / "present" / "templates"}):
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.is_file():
+    folders = [(package, ".")]
+    while folders:
+        folder, rel = folders.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            own.append((rel, "unreadable"))
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    folders.append((entry.path, f"{rel}/{entry.name}"))
+            elif entry.is_file():
                 st = entry.stat()
-                own.append((str(folder.relative_to(package)), entry.name, st.st_size,
-                            st.st_mtime_ns))
+                own.append((rel, entry.name, st.st_size, st.st_mtime_ns))
     from riskkit.files.schemacheck import schema_folder
 
     for entry in sorted(os.scandir(schema_folder()), key=lambda e: e.name):
