@@ -226,8 +226,9 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "riskkit")],
                    check=False, stdout=subprocess.DEVNULL)
     # ... and run as an installed Python runs, keeping what it compiles: .pyc files, and
-    # riskkit's record classes' methods (riskkit.methods), which the first run of each
-    # command keeps beside them (prime(), below, runs each command once before timing)
+    # the code riskkit generates (riskkit.compiled: record classes' methods, schema
+    # checks), which the first run of each command keeps beside them (prime(), below,
+    # runs each command once before timing)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     work = Path(tempfile.mkdtemp(prefix="riskkit-bench-"))
     cache = work / "cache"
@@ -447,7 +448,7 @@ SHAPE_STEPS, FINISH_STEPS = 10_000, 30_000
 def prime(ws: Path, demo: Path, cache: Path) -> None:
     """Run each kind of command once, untimed (on ``ws``, and ``validate`` on the demo,
     which has incidents and alert rules), as a person's first runs after installing
-    would: riskkit keeps its record classes' compiled methods from then on."""
+    would: riskkit keeps the code it generates compiled from then on (riskkit.compiled)."""
     env = {**os.environ, "RISKKIT_CACHE_DIR": str(cache)}
     for args in (["--help"], ["validate"], ["risks", "--format", "json"], ["risks"],
                  ["matrix"], ["review"], ["report", "-o", str(cache / "report.html")],

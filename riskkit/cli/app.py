@@ -59,9 +59,9 @@ class LazyCommands(MutableMapping[str, click.Command]):
 
     def _load(self, name: str) -> None:
         if name not in self._loaded:
-            from riskkit import methods
+            from riskkit import compiled
 
-            methods.keep()  # before a command's modules make their record classes
+            compiled.keep_record_methods()  # before a command's modules make their classes
             self._loaded.add(name)
             for module in self._modules[name]:
                 importlib.import_module(f"riskkit.cli.{module}")

@@ -83,106 +83,221 @@ def python_pattern(pattern: str) -> str:
 
 
 def compile_schema(schema: Schema) -> Check:
-    """A function value -> bool; raises Unsupported for keywords it does not know."""
-    cache: dict[str, Check] = {}
+    """A function value -> bool; raises Unsupported for keywords it does not know.
 
-    def ref(pointer: str) -> Check:
+    The schema becomes the source of a few Python functions (one for the document, one
+    for each ``$defs`` entry it refers to and each ``oneOf`` or ``not`` branch), the
+    keywords of a node written out as plain tests of a local variable: a risk is checked
+    by one call and a handful of tests rather than a closure per keyword. The source
+    is compiled once and kept (``riskkit.compiled``).
+    """
+    from riskkit import compiled
+
+    writer = _Writer(schema)
+    entry = writer.function(schema)
+    source = "\n".join(writer.lines)
+    space = dict(writer.consts)
+    exec(compiled.code(source, "<riskkit schema check>"), space)
+    check: Check = space[entry]
+    return check
+
+
+class _Missing:
+    """A property a mapping does not have (no JSON value is this)."""
+
+
+# Each JSON type as a test of the variable ``{v}``; "integer" takes 3.0 as JSON Schema does.
+_TYPE_TESTS = {
+    "object": "isinstance({v}, dict)",
+    "array": "isinstance({v}, list)",
+    "string": "isinstance({v}, str)",
+    "integer": "(isinstance({v}, int) and not isinstance({v}, bool) "
+               "or isinstance({v}, float) and {v}.is_integer())",
+    "number": "(isinstance({v}, (int, float)) and not isinstance({v}, bool))",
+    "boolean": "isinstance({v}, bool)",
+    "null": "{v} is None",
+}
+MAX_INLINE = 12  # nesting of inlined nodes before a node becomes a function of its own
+
+
+class _Writer:
+    """Writes the check functions of one schema: ``lines`` of source, and ``consts``, the
+    objects the source names (patterns, sets of allowed values, helpers)."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.lines: list[str] = []
+        self.consts: dict[str, Any] = {"_MISSING": _Missing, "_unique": _unique}
+        self.refs: dict[str, str] = {}
+        self.names = 0
+
+    def name(self, prefix: str) -> str:
+        self.names += 1
+        return f"{prefix}{self.names}"
+
+    def const(self, value: Any, prefix: str = "c") -> str:
+        name = self.name(prefix)
+        self.consts[name] = value
+        return name
+
+    def function(self, node: Schema, name: str | None = None) -> str:
+        """The name of a function that checks ``node``; its source is added to ``lines``."""
+        name = name or self.name("check")
+        body = self.node(node, "v", 1)
+        self.lines += [f"def {name}(v):", *body, "    return True", ""]
+        return name
+
+    def ref(self, pointer: str) -> str:
         if not pointer.startswith("#/$defs/"):
             raise Unsupported(pointer)
-        name = pointer[len("#/$defs/"):]
-        if name not in cache:
-            cache[name] = lambda v: target(v)  # placeholder for recursion
-            target = build(schema["$defs"][name])
-            cache[name] = target
-        return cache[name]
+        key = pointer[len("#/$defs/"):]
+        if key not in self.refs:
+            self.refs[key] = name = self.name("ref")  # named first: a $def may recur
+            self.function(self.schema["$defs"][key], name)
+        return self.refs[key]
 
-    def build(node: Schema) -> Check:
+    def node(self, node: Schema, v: str, depth: int) -> list[str]:
+        """Statements that return False when the value in variable ``v`` fails ``node``."""
         unknown = set(node) - KNOWN
         if unknown:
             raise Unsupported(", ".join(sorted(unknown)))
-        checks: list[Check] = []
+        if depth > MAX_INLINE:
+            return self._fails(f"not {self.function(node)}({v})", depth)
+        out: list[str] = []
+        fail = self._fails
         if "$ref" in node:
-            checks.append(ref(node["$ref"]))
+            out += fail(f"not {self.ref(node['$ref'])}({v})", depth)
+        # Once "type" is checked, a test that applies only to one type need not ask again.
+        kind = node.get("type") if node.get("type") in ("string", "object", "array") else None
+
+        def only(json_type: str, python_type: str) -> str:
+            """The guard of a test that applies only to one JSON type."""
+            return "" if kind == json_type else f"isinstance({v}, {python_type}) and "
         if "type" in node:
             kinds = [node["type"]] if isinstance(node["type"], str) else node["type"]
-            tests = [_TYPES[k] for k in kinds]
-            if len(tests) == 1:
-                checks.append(tests[0])
-            else:
-                checks.append(lambda v: any(t(v) for t in tests))
+            tests = [_TYPE_TESTS[k].format(v=v) for k in kinds]
+            out += fail(f"not ({' or '.join(tests)})", depth)
         if "enum" in node:
             allowed = node["enum"]
-            checks.append(lambda v: any(v == a and type(v) is type(a) for a in allowed))
+            if allowed and all(type(a) is str for a in allowed):
+                out += fail(f"not (type({v}) is str and {v} in "
+                            f"{self.const(frozenset(allowed))})", depth)
+            else:
+                out += fail(f"not any({v} == a and type({v}) is type(a) "
+                            f"for a in {self.const(tuple(allowed))})", depth)
         if "pattern" in node:
-            search = re.compile(python_pattern(node["pattern"])).search
-            checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
+            search = self.const(re.compile(python_pattern(node["pattern"])).search, "search")
+            out += fail(f"{only('string', 'str')}{search}({v}) is None", depth)
         if "format" in node and node["format"] in _FORMATS:
-            fmt = _FORMATS[node["format"]]
-            checks.append(lambda v: not isinstance(v, str) or fmt(v))
+            fmt = self.const(_FORMATS[node["format"]], "fmt")
+            out += fail(f"{only('string', 'str')}not {fmt}({v})", depth)
         if "minLength" in node:
-            n = node["minLength"]
-            checks.append(lambda v: not isinstance(v, str) or len(v) >= n)
+            out += fail(f"{only('string', 'str')}len({v}) < "
+                        f"{self.const(node['minLength'])}", depth)
         if "minimum" in node or "maximum" in node:
-            low, high = node.get("minimum"), node.get("maximum")
-
-            def bounds(v: Any) -> bool:
-                if isinstance(v, bool) or not isinstance(v, (int, float)):
-                    return True
-                return (low is None or v >= low) and (high is None or v <= high)
-            checks.append(bounds)
+            bounds = [f"{v} >= {self.const(node['minimum'])}"] if "minimum" in node else []
+            if "maximum" in node:
+                bounds.append(f"{v} <= {self.const(node['maximum'])}")
+            out += fail(f"isinstance({v}, (int, float)) and not isinstance({v}, bool) "
+                        f"and not ({' and '.join(bounds)})", depth)
         if "minItems" in node:
-            n = node["minItems"]
-            checks.append(lambda v: not isinstance(v, list) or len(v) >= n)
+            out += fail(f"{only('array', 'list')}len({v}) < "
+                        f"{self.const(node['minItems'])}", depth)
         if "maxItems" in node:
-            most = node["maxItems"]
-            checks.append(lambda v: not isinstance(v, list) or len(v) <= most)
+            out += fail(f"{only('array', 'list')}len({v}) > "
+                        f"{self.const(node['maxItems'])}", depth)
         if "maxProperties" in node:
-            most_keys = node["maxProperties"]
-            checks.append(lambda v: not isinstance(v, dict) or len(v) <= most_keys)
+            out += fail(f"{only('object', 'dict')}len({v}) > "
+                        f"{self.const(node['maxProperties'])}", depth)
         if node.get("uniqueItems"):
-            checks.append(lambda v: not isinstance(v, list) or _unique(v))
+            out += fail(f"{only('array', 'list')}not _unique({v})", depth)
         if "items" in node:
-            item = build(node["items"])
-            def each(v: Any, item: Check = item) -> bool:
-                if isinstance(v, list):
-                    for x in v:
-                        if not item(x):
-                            return False
-                return True
-            checks.append(each)
+            item = self.name("item")
+            if kind == "array":  # a list: no need to ask
+                inner = self.node(node["items"], item, depth + 1)
+                if inner:
+                    out += [f"{'    ' * depth}for {item} in {v}:", *inner]
+            else:
+                inner = self.node(node["items"], item, depth + 2)
+                if inner:
+                    out += [f"{'    ' * depth}if isinstance({v}, list):",
+                            f"{'    ' * (depth + 1)}for {item} in {v}:", *inner]
         if "required" in node:
-            required = tuple(node["required"])
-            checks.append(lambda v: not isinstance(v, dict) or all(k in v for k in required))
+            out += fail(f"{only('object', 'dict')}not "
+                        f"{self.const(frozenset(node['required']))} <= {v}.keys()", depth)
         if any(k in node for k in ("properties", "additionalProperties", "patternProperties",
                                    "propertyNames")):
-            checks.append(_object(node, build))
+            if kind == "object":  # a dict: no need to ask
+                out += self._object(node, v, depth)
+            else:
+                inner = self._object(node, v, depth + 1)
+                if inner:
+                    out += [f"{'    ' * depth}if isinstance({v}, dict):", *inner]
         if "oneOf" in node:
-            options = [build(o) for o in node["oneOf"]]
-            checks.append(lambda v: sum(1 for o in options if o(v)) == 1)
+            options = [self.function(o) for o in node["oneOf"]]
+            out += fail(f"({' + '.join(f'{o}({v})' for o in options)}) != 1", depth)
         if "not" in node:
-            inner = build(node["not"])
-            checks.append(lambda v: not inner(v))
-        return _all(checks)
+            out += fail(f"{self.function(node['not'])}({v})", depth)
+        return out
 
-    return build(schema)
+    @staticmethod
+    def _fails(test: str, depth: int) -> list[str]:
+        return [f"{'    ' * depth}if {test}:", f"{'    ' * (depth + 1)}return False"]
 
-
-def _all(checks: list[Check]) -> Check:
-    if not checks:
-        return lambda v: True
-    if len(checks) == 1:
-        return checks[0]
-    if len(checks) == 2:
-        first, second = checks
-        return lambda v: first(v) and second(v)
-    steps = tuple(checks)
-
-    def every(v: Any) -> bool:
-        for check in steps:
-            if not check(v):
-                return False
-        return True
-    return every
+    def _object(self, node: Schema, v: str, depth: int) -> list[str]:
+        """The statements of an object's keywords, for a ``v`` known to be a dict."""
+        pad = "    " * depth
+        props = node.get("properties", {})
+        patterns = node.get("patternProperties", {})
+        extra = node.get("additionalProperties", True)
+        out: list[str] = []
+        for key, sub in props.items():  # each property the mapping has
+            value = self.name("value")
+            inner = self.node(sub, value, depth + 1)
+            if inner:
+                out += [f"{pad}{value} = {v}.get({key!r}, _MISSING)",
+                        f"{pad}if {value} is not _MISSING:", *inner]
+        known = self.const(frozenset(props))
+        checked = {p: self.node(sub, "", 0) for p, sub in patterns.items()}
+        if "propertyNames" not in node and not any(checked.values()):
+            # Only the keys outside "properties" matter: does a pattern name them, and
+            # what does additionalProperties say of the rest?
+            if extra is True:
+                return out
+            key = self.name("key")
+            inner = [f"{pad}    for {key} in {v}.keys() - {known}:"]
+            deeper = pad + "        "
+            if patterns:
+                searches = " or ".join(f"{self.const(re.compile(p).search, 'search')}({key})"
+                                       for p in patterns)
+                inner.append(f"{deeper}if {searches}:")
+                inner.append(f"{deeper}    continue")
+            if extra is False:
+                inner.append(f"{deeper}return False")
+            else:
+                value = self.name("value")
+                rest = self.node(extra, value, depth + 2)
+                if not rest:
+                    return out
+                inner += [f"{deeper}{value} = {v}[{key}]", *rest]
+            return out + [f"{pad}if not {known}.issuperset({v}):", *inner]
+        # Every key: its name, the patterns it matches, and what is left over.
+        key, value, matched = self.name("key"), self.name("value"), self.name("matched")
+        out.append(f"{pad}for {key}, {value} in {v}.items():")
+        if "propertyNames" in node:
+            out += self.node(node["propertyNames"], key, depth + 1)
+        out.append(f"{pad}    {matched} = {key} in {known}")
+        for pattern, sub in patterns.items():
+            search = self.const(re.compile(pattern).search, "search")
+            out += [f"{pad}    if {search}({key}):", f"{pad}        {matched} = True",
+                    *self.node(sub, value, depth + 2)]
+        if extra is False:
+            out += [f"{pad}    if not {matched}:", f"{pad}        return False"]
+        elif extra is not True:
+            inner = self.node(extra, value, depth + 2)
+            if inner:
+                out += [f"{pad}    if not {matched}:", *inner]
+        return out
 
 
 def _unique(items: list[Any]) -> bool:
@@ -192,36 +307,3 @@ def _unique(items: list[Any]) -> bool:
         return len(set(items)) == len(items)
     except TypeError:  # unhashable items: compare pairwise
         return all(a != b for i, a in enumerate(items) for b in items[i + 1:])
-
-
-def _object(node: Schema, build: Callable[[Schema], Check]) -> Check:
-    props = {k: build(s) for k, s in node.get("properties", {}).items()}
-    patterns = [(re.compile(p).search, build(s))
-                for p, s in node.get("patternProperties", {}).items()]
-    extra = node.get("additionalProperties", True)
-    refuse_extra = extra is False  # additionalProperties: false
-    extra_check = None if extra is True or extra is False else build(extra)
-    names = build(node["propertyNames"]) if "propertyNames" in node else None
-
-    def check(v: Any) -> bool:
-        if not isinstance(v, dict):
-            return True
-        for key, value in v.items():
-            if names is not None and not names(key):
-                return False
-            matched = False
-            sub = props.get(key)
-            if sub is not None:
-                matched = True
-                if not sub(value):
-                    return False
-            for search, pat in patterns:
-                if search(key):
-                    matched = True
-                    if not pat(value):
-                        return False
-            if not matched:
-                if refuse_extra or extra_check is not None and not extra_check(value):
-                    return False
-        return True
-    return check

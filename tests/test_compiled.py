@@ -1,4 +1,4 @@
-"""The record classes' generated methods, kept compiled (``riskkit.methods``).
+"""Generated code kept compiled (``riskkit.compiled``): record classes' compiled.
 
 The promise: a class made with the kept code is exactly the class ``dataclasses`` makes on
 its own, and the file is never trusted for anything but code this Python wrote for the
@@ -17,19 +17,22 @@ from pathlib import Path
 
 import pytest
 
-from riskkit import methods
+from riskkit import compiled
+from riskkit.files import schemacheck
+from riskkit.files.fastschema import compile_schema
+from conftest import copy_demo
 
 
 @pytest.fixture
 def kept(monkeypatch, tmp_path):
     """``methods`` with an empty memory and its file under ``tmp_path``."""
-    monkeypatch.setattr(methods, "FILE", str(tmp_path / "__pycache__" / "kept.bin"))
-    monkeypatch.setattr(methods, "_kept", {})
-    monkeypatch.setattr(methods, "_used", set())
-    monkeypatch.setattr(methods, "_read_yet", False)
-    monkeypatch.setattr(methods, "_added", False)
+    monkeypatch.setattr(compiled, "FILE", str(tmp_path / "__pycache__" / "kept.bin"))
+    monkeypatch.setattr(compiled, "_kept", {})
+    monkeypatch.setattr(compiled, "_used", set())
+    monkeypatch.setattr(compiled, "_read_yet", False)
+    monkeypatch.setattr(compiled, "_added", False)
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
-    monkeypatch.setattr(dataclasses, "exec", methods._exec, raising=False)
+    monkeypatch.setattr(dataclasses, "exec", compiled._exec, raising=False)
     return tmp_path
 
 
@@ -57,12 +60,12 @@ def _behaviour(cls: type) -> tuple:
 
 def test_a_class_made_from_kept_code_behaves_as_one_compiled_anew(kept, monkeypatch):
     first = _behaviour(_make())
-    assert methods._added and methods._kept  # compiled once, remembered
-    compiled = []
-    monkeypatch.setattr(methods, "compile",
-                        lambda *a, **k: compiled.append(a) or compile(*a, **k), raising=False)
+    assert compiled._added and compiled._kept  # compiled once, remembered
+    made = []
+    monkeypatch.setattr(compiled, "compile",
+                        lambda *a, **k: made.append(a) or compile(*a, **k), raising=False)
     again = _behaviour(_make())
-    assert compiled == []  # every method came from what was kept
+    assert made == []  # every method came from what was kept
     monkeypatch.delattr(dataclasses, "exec")
     assert _behaviour(_make()) == first == again  # and plain dataclasses agree
 
@@ -78,37 +81,37 @@ def test_kept_code_is_compiled_without_this_module_s_future_flags(kept):
     space: dict = {}
     exec(compile(code, "<riskkit-test>", "exec"), space)
     assert space["Point"].__init__.__annotations__ == {"x": int, "y": float, "return": None}
-    for source, kept_code in methods._kept.items():
-        assert marshal.loads(kept_code) == compile(source, "<string>", "exec",
-                                                   dont_inherit=True)
+    for key, kept_code in compiled._kept.items():
+        filename, source = key.split("\0", 1)
+        assert marshal.loads(kept_code) == compile(source, filename, "exec", dont_inherit=True)
 
 
 def test_the_code_kept_at_exit_is_read_back_the_same(kept):
     _make()
-    before = dict(methods._kept)
-    methods._write()
-    assert Path(methods.FILE).read_bytes().startswith(MAGIC_NUMBER)
-    assert methods._read() == before
-    assert not list(Path(methods.FILE).parent.glob("*.tmp"))
+    before = dict(compiled._kept)
+    compiled._write()
+    assert Path(compiled.FILE).read_bytes().startswith(MAGIC_NUMBER)
+    assert compiled._read() == before
+    assert not list(Path(compiled.FILE).parent.glob("*.tmp"))
 
 
 def test_nothing_is_written_where_bytecode_is_not(kept, monkeypatch):
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     _make()
-    methods._write()
-    assert not Path(methods.FILE).exists()
+    compiled._write()
+    assert not Path(compiled.FILE).exists()
 
 
 def test_nothing_new_writes_nothing(kept):
-    methods._write()
-    assert not Path(methods.FILE).exists()
+    compiled._write()
+    assert not Path(compiled.FILE).exists()
 
 
 def test_a_folder_that_cannot_be_written_is_no_error(kept, monkeypatch):
-    monkeypatch.setattr(methods, "FILE", str(kept / "a-file" / "kept.bin"))
+    monkeypatch.setattr(compiled, "FILE", str(kept / "a-file" / "kept.bin"))
     (kept / "a-file").write_text("not a folder")
     _make()
-    methods._write()  # silently not kept, as Python does with a .pyc
+    compiled._write()  # silently not kept, as Python does with a .pyc
 
 
 @pytest.mark.parametrize("content", [
@@ -123,18 +126,18 @@ def test_a_folder_that_cannot_be_written_is_no_error(kept, monkeypatch):
 ], ids=["empty", "garbage", "magic-only", "truncated", "other-python", "a-list",
         "not-marshalled", "not-a-text-key"])
 def test_a_file_riskkit_did_not_write_is_not_read(kept, content):
-    Path(methods.FILE).parent.mkdir(parents=True)
-    Path(methods.FILE).write_bytes(content)
-    assert methods._read() == {}
+    Path(compiled.FILE).parent.mkdir(parents=True)
+    Path(compiled.FILE).write_bytes(content)
+    assert compiled._read() == {}
     assert _behaviour(_make())[1]  # and classes are made as ever
 
 
 def test_code_kept_for_another_text_is_never_run(kept):
     """The key is the whole source: code kept for a text runs only for that very text."""
-    Path(methods.FILE).parent.mkdir(parents=True)
+    Path(compiled.FILE).parent.mkdir(parents=True)
     planted = compile("def __create_fn__():\n def f(self): return 'planted'\n return f",
                       "<string>", "exec")
-    Path(methods.FILE).write_bytes(MAGIC_NUMBER + marshal.dumps(
+    Path(compiled.FILE).write_bytes(MAGIC_NUMBER + marshal.dumps(
         {"other text": marshal.dumps(planted)}))
     assert "planted" not in _behaviour(_make())[0]
 
@@ -142,37 +145,54 @@ def test_code_kept_for_another_text_is_never_run(kept):
 def test_kept_bytes_that_are_not_code_are_compiled_anew(kept):
     """What is kept for the very text is used only if it unmarshals to code."""
     _make()
-    texts = list(methods._kept)
-    Path(methods.FILE).parent.mkdir(parents=True)
+    texts = list(compiled._kept)
+    Path(compiled.FILE).parent.mkdir(parents=True)
     for junk in (marshal.dumps("not code"), b"\xff\x00junk"):
-        Path(methods.FILE).write_bytes(MAGIC_NUMBER + marshal.dumps(dict.fromkeys(texts, junk)))
-        methods._kept.clear()
-        methods._read_yet = False
+        Path(compiled.FILE).write_bytes(MAGIC_NUMBER + marshal.dumps(dict.fromkeys(texts, junk)))
+        compiled._kept.clear()
+        compiled._read_yet = False
         assert _behaviour(_make())[1]
 
 
-def test_a_run_of_riskkit_keeps_its_classes_methods(tmp_path):
+def test_a_run_of_riskkit_keeps_what_it_compiled(tmp_path):
     """End to end, in a fresh interpreter: the first command writes the file, the second
-    compiles nothing."""
+    compiles nothing (record classes, and the schema checks of a validate)."""
     probe = textwrap.dedent(f"""
         import sys
-        from riskkit import methods
-        methods.FILE = {str(tmp_path / "kept.bin")!r}
-        compiled = []
+        from riskkit import compiled
+        compiled.FILE = {str(tmp_path / "kept.bin")!r}
+        made = []
         real = compile
-        methods.compile = lambda *a, **k: compiled.append(1) or real(*a, **k)
+        compiled.compile = lambda *a, **k: made.append(1) or real(*a, **k)
         import atexit
-        atexit.register(lambda: print("COMPILED", len(compiled), file=sys.stderr))
+        atexit.register(lambda: print("COMPILED", len(made), file=sys.stderr))
         from riskkit.cli.app import main
-        sys.argv = ["riskkit", "--help"]
+        sys.argv = ["riskkit", "validate"]
         main()
     """)
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONDONTWRITEBYTECODE")}
-    compiled = []
+    env["RISKKIT_NO_CACHE"] = "1"
+    ws = copy_demo(tmp_path / "ws")
+    made = []
     for _ in range(2):
         proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                              env=env, timeout=300)
+                              env=env, timeout=300, cwd=ws)
         assert proc.returncode == 0, proc.stderr
-        compiled.append(int(proc.stderr.split("COMPILED")[1].split()[0]))
-    assert compiled[0] > 0 and compiled[1] == 0
+        made.append(int(proc.stderr.split("COMPILED")[1].split()[0]))
+    assert made[0] > 0 and made[1] == 0
+
+
+def test_a_schema_check_compiles_once(kept, monkeypatch):
+    made = []
+    monkeypatch.setattr(compiled, "compile",
+                        lambda *a, **k: made.append(a[1]) or compile(*a, **k), raising=False)
+    first = compile_schema(schemacheck.item_schema("risk"))
+    again = compile_schema(schemacheck.item_schema("risk"))
+    assert made == ["<riskkit schema check>"]
+    assert first.__code__ == again.__code__
+
+
+def test_the_same_source_under_another_name_is_kept_apart(kept):
+    assert compiled.code("x = 1", "<one>").co_filename == "<one>"
+    assert compiled.code("x = 1", "<two>").co_filename == "<two>"
