@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 R = TypeVar("R", bound="AsWritten")
 _ORDERS: dict[tuple[str, ...], tuple[str, ...]] = {}
+_NAMES: dict[type, tuple[str, ...]] = {}  # a record class -> its fields but "written"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,9 @@ class AsWritten:
     @classmethod
     def from_dict(cls: type[R], data: Mapping[str, Any]) -> R:
         """The record of ``data``, a mapping the schema has checked (no unknown keys)."""
-        names = [f.name for f in fields(cls) if f.name != "written"]
+        names = _NAMES.get(cls)
+        if names is None:
+            names = _NAMES[cls] = tuple(f.name for f in fields(cls) if f.name != "written")
         order = tuple(k for k in data if k in names)
         return cls(**{name: data.get(name) for name in names},
                    written=_ORDERS.setdefault(order, order))  # a few orders, thousands of records
