@@ -17,7 +17,7 @@ import time
 import pytest
 import yaml
 
-from riskkit.files import cache
+from riskkit.files import cache, linkindex
 
 AS_OF = ("--as-of", "2026-11-26")
 
@@ -193,6 +193,45 @@ def test_an_index_whose_files_no_longer_hold_their_ids_is_not_believed(run, inde
         handle.write(cache.seal(entry))
     os.utime(path.path, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert incident(run, indexed) == whole(run, indexed, monkeypatch)
+
+
+def _links_entry() -> tuple[str, dict]:
+    path = next(p.path for p in os.scandir(os.environ["RISKKIT_CACHE_DIR"])
+                if p.name.endswith("-links.json"))
+    return path, cache.unseal(open(path, "rb").read())
+
+
+def test_an_index_another_riskkit_wrote_is_not_believed(run, indexed, monkeypatch):
+    """The walk for changed files starts as soon as the index is read, before riskkit
+    checks that it wrote the index (that walks riskkit's own files): an index under
+    another key, here one that would hide RSK-1 and RSK-5, is still never believed."""
+    path, entry = _links_entry()
+    entry["value"]["by_runbook"]["rb"] = {}  # would hide the risks that did not change
+    entry["key"] = "0" * 40
+    st = os.stat(path)
+    with open(path, "wb") as handle:
+        handle.write(cache.seal(entry))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    stopped = []
+    real_stop = linkindex.Scan.stop
+    monkeypatch.setattr(linkindex.Scan, "stop", lambda self: (stopped.append(self.walk),
+                                                              real_stop(self)))
+    assert incident(run, indexed) == whole(run, indexed, monkeypatch) \
+        == ["RSK-1", "RSK-2", "RSK-5"]
+    assert len(stopped) == 1 and stopped[0].returncode is not None  # the walk was ended
+
+
+def test_a_walk_started_for_a_command_that_then_fails_is_ended(run, indexed, monkeypatch):
+    """The walk starts before riskkit.yaml is read: when the settings stop the command,
+    the walk is ended, not left behind."""
+    stopped = []
+    real_stop = linkindex.Scan.stop
+    monkeypatch.setattr(linkindex.Scan, "stop", lambda self: (stopped.append(self.walk),
+                                                              real_stop(self)))
+    (indexed / "riskkit.yaml").write_text("matrix: [not, a, matrix\n")
+    result = run("-C", indexed, "runbook", "show", "rb", *AS_OF)
+    assert result.exit_code == 2, result.output
+    assert len(stopped) == 1 and stopped[0] is not None and stopped[0].returncode is not None
 
 
 # --- what cannot be shown is said in the plan ------------------------------------------------

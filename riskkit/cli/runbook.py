@@ -50,9 +50,14 @@ def load_one(ctx: click.Context, runbook_id: str, as_of: dt.date | None,
     import importlib
 
     from riskkit.files.linkindex import start_scan
+    from riskkit.files.root import find_root
 
-    ws = workspace(ctx)
-    scan = start_scan(ws.root)
+    scan = start_scan(find_root(ctx.obj.get("dir")))  # the index is the root's: no settings
+    try:
+        ws = workspace(ctx)
+    except BaseException:
+        scan.stop()
+        raise
     from riskkit.fastload import load_runbook_only
 
     for module in meanwhile:

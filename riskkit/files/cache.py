@@ -350,15 +350,24 @@ def written_ns(root: Path, section: str) -> int | None:
     return written
 
 
-def read_timed(root: Path, section: str) -> tuple[Any, int]:
-    """A section kept for this riskkit whatever the files (an index its reader checks),
-    and when it was written; (None, 0) when there is none."""
+def read_timed(root: Path, section: str) -> tuple[Any, int, str | None]:
+    """A section kept whatever the files (an index its reader checks), when it was
+    written, and the key it was written under; (None, 0, None) when there is none.
+
+    The value is this riskkit's only if the key is :func:`own_key`, which walks riskkit's
+    own files: a reader may start work on the value first (a walk on another core) and
+    check the key meanwhile, but must not believe the value before it has."""
     if not enabled():
-        return None, 0
+        return None, 0, None
     entry, written = _entry(root, section)
-    if entry is None or entry.get("key") != _key({}):
-        return None, 0
-    return entry.get("value"), written
+    if entry is None:
+        return None, 0, None
+    return entry.get("value"), written, entry.get("key")
+
+
+def own_key() -> str:
+    """The key of a section kept whatever the files: riskkit's version and own files."""
+    return _key({})
 
 
 def start_changed_since(root: Path, folder: str, since_ns: int

@@ -10,7 +10,7 @@ light on purpose: a command starts the walk first, then imports what it needs wh
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from riskkit.files import cache
 
@@ -18,23 +18,41 @@ if TYPE_CHECKING:
     import subprocess
 
 
-class Scan(NamedTuple):
+class Scan:
     """The link index as last written (None: no usable one), and the ``find`` walk for
     the risk files and folders changed since."""
 
-    links: dict[str, Any] | None
-    walk: subprocess.Popen[bytes] | None
+    __slots__ = ("links", "walk")
+
+    def __init__(self, links: dict[str, Any] | None,
+                 walk: subprocess.Popen[bytes] | None) -> None:
+        self.links = links
+        self.walk = walk
+
+    def stop(self) -> None:
+        """End the walk unread (the command stopped before it needed the answer)."""
+        if self.walk is not None and self.walk.poll() is None:
+            self.walk.kill()
+            self.walk.wait()
 
 
 def start_scan(root: Path) -> Scan:
     """When a link index exists, start looking for the risk files and folders changed
     since the load that wrote it began (an index written long after its load, or moved
-    in time, does not hide an edit made meanwhile)."""
-    index, written = cache.read_timed(root, "links")
+    in time, does not hide an edit made meanwhile).
+
+    The walk starts as soon as the index is read; whether this riskkit wrote it (which
+    needs a walk of riskkit's own files) is asked while ``find`` runs."""
+    index, written, key = cache.read_timed(root, "links")
     if not usable_index(index):
         return Scan(None, None)
-    since = min(written, index["started_ns"])
-    return Scan(index, cache.start_changed_since(root, "risks", since))
+    assert isinstance(index, dict)
+    scan = Scan(index, cache.start_changed_since(root, "risks",
+                                                 min(written, index["started_ns"])))
+    if key != cache.own_key():  # another riskkit's, or before an upgrade: not believed
+        scan.stop()
+        return Scan(None, None)
+    return scan
 
 
 def usable_index(index: object) -> bool:
