@@ -188,6 +188,39 @@ def test_whatever_validate_accepts_renders_for_every_scenario_and_choice(case):
                 assert documents.checklists_html(pack, root)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(runbooks(), st.booleans())
+def test_a_trial_render_finds_what_a_real_render_finds(case, placeholders):
+    """validate renders without building the rendered plan (``output=False``): the same
+    texts go through the same renderer, so it must refuse exactly what a real render
+    refuses, and hand back the plan it was given."""
+    from riskkit.files.yamlload import load_text
+    from riskkit.problems import ProblemsFound
+    from riskkit.runbook.model import load_runbook
+    from riskkit.runbook.render import render_steps
+    from riskkit.runbook.view import view
+
+    text, a_choices, n_choices = case
+    doc, _ = load_text(text, "runbooks/rb.yaml")
+    rb, problems = load_runbook(doc, {"sre": {}})
+    if rb is None:
+        return
+    plan = view(rb, {}, (), None)
+    for a, n in itertools.product(a_choices, n_choices):
+        values = {"a": a, "n": n, "b": "bee-1", "namespace": "ns"}
+        outcomes = []
+        for output in (True, False):
+            try:
+                outcomes.append(render_steps(rb, plan, values, placeholders, output=output))
+            except ProblemsFound as exc:
+                outcomes.append(exc.problems)
+        real, trial = outcomes
+        if isinstance(real, list):
+            assert trial == real
+        else:
+            assert trial is plan
+
+
 # 2. Budgets
 
 

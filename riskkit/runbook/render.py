@@ -239,16 +239,45 @@ def _substituted(text: str, values: dict, placeholders: bool = False) -> str | N
     Jinja reads text as text up to ``{{``, ``{%`` or ``{#``: single braces around the
     inputs (``${HOME}``, a JSON body, ``jsonpath='{.items}'``) print as written, except a
     ``{`` just before an input, which Jinja would read as the start of one."""
+    shape = _inputs_only(text)
+    if shape is None:
+        return None
+    between, names = shape
+    if not placeholders and not all(name in values for name in names):
+        return None
+    out = [between[0]]
+    for name, after in zip(names, between[1:]):
+        out.append(str(values[name]) if name in values else f"{{{name}}}")
+        out.append(after)
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=8192)
+def _inputs_only(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The text around the inputs of a text that only prints inputs, and their names;
+    None for any other text. Worked out once per text: ``validate`` renders each text
+    with several sets of inputs."""
     parts = _PLACEHOLDER.split(text)
     between = parts[::2]
     if any(mark in part for part in between for mark in ("{{", "{%", "{#")) \
             or any(part.endswith("{") for part in between[:-1]):
         return None
-    names = parts[1::2]
-    if not placeholders and not all(name in values for name in names):
-        return None
-    parts[1::2] = [str(values[name]) if name in values else f"{{{name}}}" for name in names]
-    return "".join(parts)
+    return tuple(between), tuple(parts[1::2])
+
+
+def _view_texts(view: PlanView) -> Iterator[tuple[str, tuple]]:
+    """The texts of a plan besides its steps', with where each is in the runbook, as
+    :func:`render_steps` renders them."""
+    yield view.title, ("title",)
+    yield view.summary, ("summary",)
+    for i, text in enumerate(view.triggers):
+        yield text, ("triggers", i)
+    for i, text in enumerate(view.exit_criteria):
+        yield text, ("exit_criteria", i)
+    if view.comms.channel:
+        yield view.comms.channel, ("comms", "channel")
+    if view.comms.notes:
+        yield view.comms.notes, ("comms", "notes")
 
 
 # An input left open in a text that only prints inputs, marked for a page to fill in (the
@@ -273,13 +302,16 @@ def _marked(text: str, values: dict[str, Any]) -> str | None:
 
 
 def render_steps(runbook: Runbook, view: PlanView, values: dict,
-                 placeholders: bool = False, marks: bool = False) -> PlanView:
+                 placeholders: bool = False, marks: bool = False,
+                 output: bool = True) -> PlanView:
     """``view`` with its text fields (title, steps…) rendered over ``values``.
 
     With ``placeholders`` an input without a value prints as ``{name}`` (a checklist);
     with ``marks`` too, a text that only prints inputs marks it instead (``MARKED``), for
     a page that fills it in. Problems point at the runbook line of the field; a sandbox
-    escape is refused.
+    escape is refused. Without ``output`` only the problems matter (validate's trial
+    renders): every text is rendered as ever, but no rendered view is built from them
+    (``view`` itself is returned).
     """
     problems: list[Problem] = []
     index = {s.id: i for i, s in enumerate(runbook.steps)}
@@ -324,24 +356,25 @@ def render_steps(runbook: Runbook, view: PlanView, values: dict,
         texts: dict[str, Any] = {field: render(getattr(step, field),
                                                ("steps", index[step.id], field))
                                  for field in TEXT_FIELDS}
-        if all(texts[field] == getattr(step, field) for field in TEXT_FIELDS):
+        if not output or all(texts[field] == getattr(step, field) for field in TEXT_FIELDS):
             return step  # no input in its text: the step as it is, not a copy
         return replace(step, **texts)
 
+    texts = {path: render(text, path) for text, path in _view_texts(view)}
+    steps = tuple(rendered_step(step) for step in view.steps)
+    if not output:
+        if problems:
+            raise ProblemsFound(problems)
+        return view
     comms = view.comms
     rendered = replace(
-        view,
-        title=render(view.title, ("title",)),
-        summary=render(view.summary, ("summary",)),
-        triggers=tuple(render(text, ("triggers", i)) for i, text in enumerate(view.triggers)),
-        exit_criteria=tuple(render(text, ("exit_criteria", i))
-                            for i, text in enumerate(view.exit_criteria)),
-        comms=replace(comms,
-                      channel=render(comms.channel, ("comms", "channel")) if comms.channel
-                      else comms.channel,
-                      notes=render(comms.notes, ("comms", "notes")) if comms.notes
-                      else comms.notes),
-        steps=tuple(rendered_step(step) for step in view.steps))
+        view, title=texts[("title",)], summary=texts[("summary",)],
+        triggers=tuple(texts[("triggers", i)] for i in range(len(view.triggers))),
+        exit_criteria=tuple(texts[("exit_criteria", i)]
+                            for i in range(len(view.exit_criteria))),
+        comms=replace(comms, channel=texts.get(("comms", "channel"), comms.channel),
+                      notes=texts.get(("comms", "notes"), comms.notes)),
+        steps=steps)
     if problems:
         raise ProblemsFound(problems)
     return rendered

@@ -190,12 +190,13 @@ def trial(runbook: Runbook, roles: Mapping[str, Any]) -> list[Problem]:
                               f"{runbook.id}: {detail}")], tried)
                 continue
             try:
-                render_steps(runbook, _touched(runbook, plan, given, sets[0]), values)
+                render_steps(runbook, _touched(runbook, plan, given, sets[0]), values,
+                             output=False)
             except ProblemsFound as exc:
                 keep(exc.problems, tried)
         try:
             values = resolve_inputs(runbook, {}, partial=True)
-            render_steps(runbook, plan, values, placeholders=True)
+            render_steps(runbook, plan, values, placeholders=True, output=False)
         except InputError:
             pass  # a bad default: reported above
         except ProblemsFound as exc:
