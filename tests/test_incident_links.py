@@ -195,6 +195,19 @@ def test_an_index_whose_files_no_longer_hold_their_ids_is_not_believed(run, inde
     assert incident(run, indexed) == whole(run, indexed, monkeypatch)
 
 
+def test_without_find_on_the_path_the_answer_is_the_same(run, indexed, monkeypatch, tmp_path):
+    """No find to ask what changed: every risk file is searched instead."""
+    CHANGES["add a link on the risk's side"](indexed)
+    expected = whole(run, indexed, monkeypatch)
+    (tmp_path / "no-tools").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    walks = []
+    real = cache.changed_files
+    monkeypatch.setattr(cache, "changed_files", lambda walk: walks.append(walk) or real(walk))
+    assert incident(run, indexed) == expected == ["RSK-1", "RSK-2", "RSK-3", "RSK-5"]
+    assert walks == [None]  # the walk could not start: the byte search answered
+
+
 def _links_entry() -> tuple[str, dict]:
     path = next(p.path for p in os.scandir(os.environ["RISKKIT_CACHE_DIR"])
                 if p.name.endswith("-links.json"))

@@ -376,15 +376,13 @@ def start_changed_since(root: Path, folder: str, since_ns: int
     ``folder`` whose inode changed (written, renamed, created; for a folder, an entry
     added, removed or renamed in it) at or after ``since_ns`` less the racy window;
     ``changed_files`` collects the answer. None when find is missing."""
-    import shutil
     import subprocess
 
-    find = shutil.which("find")
-    if find is None or not os.path.isdir(os.path.join(root, folder)):
+    if not os.path.isdir(os.path.join(root, folder)):
         return None
     since = (since_ns - RACY_NS) / 1e9
-    try:  # -L follows linked folders, as Workspace.files does
-        return subprocess.Popen([find, "-L", folder, "-newerct",
+    try:  # -L follows linked folders, as Workspace.files does; found on PATH (or OSError)
+        return subprocess.Popen(["find", "-L", folder, "-newerct",
                                  f"@{since:.9f}", "-print0"], cwd=root,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:

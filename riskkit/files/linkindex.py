@@ -60,7 +60,7 @@ def usable_index(index: object) -> bool:
     type (anything else is a miss: the cache can only skip work)."""
     def risk_file(value: object) -> bool:  # risks/..., as the walker names them
         return isinstance(value, str) and value.startswith("risks/") and "\0" not in value \
-            and ".." not in value.split("/")
+            and (".." not in value or ".." not in value.split("/"))
 
     def mapping(value: object, kind: type) -> bool:
         return isinstance(value, dict) and all(
