@@ -52,7 +52,7 @@ def _read() -> dict[str, bytes]:
         return {}
     try:
         kept = marshal.loads(raw[len(MAGIC_NUMBER):])
-    except (ValueError, EOFError, TypeError):
+    except Exception:  # a damaged file (marshal may say so with SystemError): a miss
         return {}
     if not isinstance(kept, dict) or not all(
             type(k) is str and type(v) is bytes for k, v in kept.items()):
@@ -70,7 +70,7 @@ def _kept_code(key: str) -> CodeType | None:
         return None
     try:
         code = marshal.loads(kept)
-    except (ValueError, EOFError, TypeError):
+    except Exception:  # damaged bytes: compiled anew
         return None
     return code if type(code) is CodeType else None
 
@@ -104,10 +104,11 @@ def _write() -> None:
     if not _added or sys.dont_write_bytecode:
         return
     kept = _kept if len(_kept) <= MAX_KEPT else {k: _kept[k] for k in _used}
-    temp = f"{FILE}.{os.getpid()}.tmp"
+    temp = f"{FILE}.{os.getpid()}.{os.urandom(6).hex()}.tmp"  # one writer's own file
     try:
         os.makedirs(os.path.dirname(FILE), exist_ok=True)
-        with open(temp, "wb") as f:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "wb") as f:
             f.write(MAGIC_NUMBER + marshal.dumps(kept))
         os.replace(temp, FILE)
     except OSError:

@@ -59,12 +59,16 @@ def load_runbook_only(ws: Workspace, runbook_id: str, as_of: dt.date,
     broken, unrelated risk file must not stop an emergency plan. Files are first matched
     by their text (a cheap byte search), then only the candidates are parsed. ``scan``:
     the walk of ``riskkit.files.linkindex.start_scan``, if the caller started it already
-    (to import what it needs meanwhile); else it starts here, beside the runbook's
-    loading.
+    (to import what it needs meanwhile; the caller ends it); else it starts here, beside
+    the runbook's loading, and ends here whatever happens.
     """
-    loaded = Loaded(ws, as_of=as_of, only_runbook=runbook_id)
     if scan is None:
         scan = start_scan(ws.root)
+        try:
+            return load_runbook_only(ws, runbook_id, as_of, scan)
+        finally:
+            scan.stop()  # read by now, or the load failed: no walk outlives it
+    loaded = Loaded(ws, as_of=as_of, only_runbook=runbook_id)
     found = ws.walk("runbooks")
     files = [Path(p) for p in found.files]
     candidates = [p for p in files if p.stem == runbook_id]

@@ -196,3 +196,22 @@ def test_a_schema_check_compiles_once(kept, monkeypatch):
 def test_the_same_source_under_another_name_is_kept_apart(kept):
     assert compiled.code("x = 1", "<one>").co_filename == "<one>"
     assert compiled.code("x = 1", "<two>").co_filename == "<two>"
+
+
+def test_bytes_marshal_chokes_on_are_a_miss(kept, monkeypatch):
+    """marshal may refuse damaged bytes with any error (SystemError among them): the file
+    or the entry is then simply not used."""
+    import types
+
+    _make()
+    compiled._write()
+    compiled._kept.clear()
+    compiled._read_yet = False
+
+    def choke(data):
+        raise SystemError("bad argument to internal function")
+    monkeypatch.setattr(compiled, "marshal", types.SimpleNamespace(loads=choke,
+                                                                   dumps=marshal.dumps))
+    assert compiled._read() == {}
+    monkeypatch.setattr(compiled, "_read", lambda: {"<string>\0x = 1": b"damaged"})
+    assert compiled.code("x = 1").co_filename == "<string>"

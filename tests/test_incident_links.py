@@ -208,6 +208,27 @@ def test_without_find_on_the_path_the_answer_is_the_same(run, indexed, monkeypat
     assert walks == [None]  # the walk could not start: the byte search answered
 
 
+def test_a_find_in_the_workspace_is_never_run(run, indexed, monkeypatch):
+    """With '.' (or an empty entry) on PATH, find is still looked up only in PATH's
+    absolute folders: a file named find in the workspace is never run."""
+    planted = indexed / "find"
+    planted.write_text(f"#!/bin/sh\ntouch {indexed / 'planted-ran'}\n")
+    planted.chmod(0o755)
+    monkeypatch.setenv("PATH", "." + os.pathsep + os.pathsep + os.environ["PATH"])
+    assert incident(run, indexed) == ["RSK-1", "RSK-2", "RSK-5"]
+    assert not (indexed / "planted-ran").exists()
+
+
+def test_a_walk_is_ended_when_the_runbook_is_unknown(run, indexed, monkeypatch):
+    stopped = []
+    real_stop = linkindex.Scan.stop
+    monkeypatch.setattr(linkindex.Scan, "stop", lambda self: (stopped.append(self.walk),
+                                                              real_stop(self)))
+    result = run("-C", indexed, "runbook", "show", "no-such-runbook", *AS_OF)
+    assert result.exit_code == 1 and "unknown runbook" in result.output
+    assert stopped and all(w is not None and w.returncode is not None for w in stopped)
+
+
 def _links_entry() -> tuple[str, dict]:
     path = next(p.path for p in os.scandir(os.environ["RISKKIT_CACHE_DIR"])
                 if p.name.endswith("-links.json"))
@@ -231,7 +252,8 @@ def test_an_index_another_riskkit_wrote_is_not_believed(run, indexed, monkeypatc
                                                               real_stop(self)))
     assert incident(run, indexed) == whole(run, indexed, monkeypatch) \
         == ["RSK-1", "RSK-2", "RSK-5"]
-    assert len(stopped) == 1 and stopped[0].returncode is not None  # the walk was ended
+    walks = [w for w in stopped if w is not None]
+    assert len(walks) == 1 and walks[0].returncode is not None  # the walk was ended
 
 
 def test_a_walk_started_for_a_command_that_then_fails_is_ended(run, indexed, monkeypatch):

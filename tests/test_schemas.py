@@ -354,3 +354,18 @@ def test_a_misspelt_level_in_the_settings_gets_a_did_you_mean(run, make_ws):
         "medium, high, critical) (did you mean 'medium'?)",
         "riskkit.yaml:5:28: M003 drill_days: 'hihg' is not a level of the 5x5 matrix (low, "
         "medium, high, critical) (did you mean 'high'?)"]
+
+
+def test_the_fast_check_takes_dates_as_jsonschema_does():
+    """``format: date`` is an RFC 3339 full-date: Python's fromisoformat alone would also
+    take the basic form (``20240101``) and week dates."""
+    import jsonschema
+
+    from riskkit.files.fastschema import compile_schema
+
+    schema = {"type": "string", "format": "date"}
+    slow = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    for value in ("2024-01-01", "20240101", "2024-W01-1", "2024-02-30", "2024-1-01",
+                  "\uff12\uff10\uff12\uff14-01-01", "2024-01-01\n"):
+        assert compile_schema(schema)(value) == slow.is_valid(value), value

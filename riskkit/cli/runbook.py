@@ -55,14 +55,13 @@ def load_one(ctx: click.Context, runbook_id: str, as_of: dt.date | None,
     scan = start_scan(find_root(ctx.obj.get("dir")))  # the index is the root's: no settings
     try:
         ws = workspace(ctx)
-    except BaseException:
-        scan.stop()
-        raise
-    from riskkit.fastload import load_runbook_only
+        from riskkit.fastload import load_runbook_only
 
-    for module in meanwhile:
-        importlib.import_module(module)
-    loaded = load_runbook_only(ws, runbook_id, today(as_of), scan)
+        for module in meanwhile:
+            importlib.import_module(module)
+        loaded = load_runbook_only(ws, runbook_id, today(as_of), scan)
+    finally:
+        scan.stop()  # read by now, or the command failed: no walk outlives it
     for note in loaded.notes:
         say(f"riskkit: note: {note}", err=True)
     return ws, loaded, loaded.runbooks[0]

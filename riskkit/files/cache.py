@@ -378,15 +378,27 @@ def start_changed_since(root: Path, folder: str, since_ns: int
     ``changed_files`` collects the answer. None when find is missing."""
     import subprocess
 
-    if not os.path.isdir(os.path.join(root, folder)):
+    find = _find()
+    if find is None or not os.path.isdir(os.path.join(root, folder)):
         return None
     since = (since_ns - RACY_NS) / 1e9
-    try:  # -L follows linked folders, as Workspace.files does; found on PATH (or OSError)
-        return subprocess.Popen(["find", "-L", folder, "-newerct",
+    try:  # -L follows linked folders, as Workspace.files does
+        return subprocess.Popen([find, "-L", folder, "-newerct",
                                  f"@{since:.9f}", "-print0"], cwd=root,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:
         return None
+
+
+def _find() -> str | None:
+    """``find`` from PATH's absolute folders only: a relative entry (``.``, an empty one)
+    would name a file of the workspace find runs in."""
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        if os.path.isabs(folder):
+            candidate = os.path.join(folder, "find")
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+    return None
 
 
 def changed_files(walk: subprocess.Popen[bytes] | None) -> list[str] | None:
@@ -400,6 +412,7 @@ def changed_files(walk: subprocess.Popen[bytes] | None) -> list[str] | None:
         out, _ = walk.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         walk.kill()
+        walk.wait()
         return None
     if walk.returncode != 0:
         return None

@@ -40,7 +40,14 @@ class Unsupported(Exception):
     pass
 
 
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 def _date(value: str) -> bool:
+    """An RFC 3339 full-date, as jsonschema checks it (Python's fromisoformat alone would
+    also take ``20240101``)."""
+    if not _FULL_DATE.fullmatch(value):
+        return False
     try:
         dt.date.fromisoformat(value)
     except ValueError:
@@ -158,6 +165,8 @@ class _Writer:
 
     def node(self, node: Schema, v: str, depth: int) -> list[str]:
         """Statements that return False when the value in variable ``v`` fails ``node``."""
+        if not isinstance(node, dict):  # a boolean schema: not written out
+            raise Unsupported(repr(node))
         unknown = set(node) - KNOWN
         if unknown:
             raise Unsupported(", ".join(sorted(unknown)))
@@ -175,6 +184,8 @@ class _Writer:
             return "" if kind == json_type else f"isinstance({v}, {python_type}) and "
         if "type" in node:
             kinds = [node["type"]] if isinstance(node["type"], str) else node["type"]
+            if not all(k in _TYPE_TESTS for k in kinds):
+                raise Unsupported(f"type {kinds!r}")
             tests = [_TYPE_TESTS[k].format(v=v) for k in kinds]
             out += fail(f"not ({' or '.join(tests)})", depth)
         if "enum" in node:
@@ -258,7 +269,9 @@ class _Writer:
                 out += [f"{pad}{value} = {v}.get({key!r}, _MISSING)",
                         f"{pad}if {value} is not _MISSING:", *inner]
         known = self.const(frozenset(props))
-        checked = {p: self.node(sub, "", 0) for p, sub in patterns.items()}
+        # whether a pattern's schema checks anything, asked of a writer whose functions
+        # are thrown away
+        checked = {p: _Writer(self.schema).node(sub, "v", 1) for p, sub in patterns.items()}
         if "propertyNames" not in node and not any(checked.values()):
             # Only the keys outside "properties" matter: does a pattern name them, and
             # what does additionalProperties say of the rest?

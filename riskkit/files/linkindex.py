@@ -49,7 +49,12 @@ def start_scan(root: Path) -> Scan:
     assert isinstance(index, dict)
     scan = Scan(index, cache.start_changed_since(root, "risks",
                                                  min(written, index["started_ns"])))
-    if key != cache.own_key():  # another riskkit's, or before an upgrade: not believed
+    try:
+        ours = key == cache.own_key()
+    except BaseException:
+        scan.stop()
+        raise
+    if not ours:  # another riskkit's, or before an upgrade: not believed
         scan.stop()
         return Scan(None, None)
     return scan
