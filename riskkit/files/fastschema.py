@@ -2,8 +2,8 @@
 
 jsonschema explains problems well but walks every keyword through generic machinery;
 on a register of 10,000 files that dominates the run. This module compiles the subset
-of draft 2020-12 keywords that riskkit's schemas use into plain Python closures that
-only answer "valid or not". A file that fails the fast check goes to jsonschema for the
+of draft 2020-12 keywords that riskkit's schemas use into generated Python functions
+that only answer "valid or not". A file that fails the fast check goes to jsonschema for the
 located, explained problems, so the messages come from one place. A schema using a
 keyword this compiler does not know compiles to "not sure", which sends every file to
 jsonschema: the fast path can only ever skip work, never change a verdict.
@@ -18,16 +18,6 @@ from typing import Any, Callable
 Check = Callable[[Any], bool]
 Schema = dict[str, Any]  # a JSON Schema, or one node of it
 
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
-    or (isinstance(v, float) and v.is_integer()),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-}
 _ANNOTATIONS = {"$schema", "$id", "title", "description", "$defs", "default", "examples",
                 "$comment"}
 KNOWN = _ANNOTATIONS | {"type", "properties", "required", "additionalProperties",
