@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import random
+import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,6 +65,22 @@ FILLERS = 20  # unchanged risk files RSK-10.. whose ids start with a changed one
 def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
+
+
+@pytest.fixture(params=["perl", "fixed"])
+def grep_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+             ) -> Iterator[str]:
+    """Each comparison twice: through git grep -P (one pass over the files for every id)
+    and as a git without PCRE does it (one fixed string an id)."""
+    calls: list[list[bytes]] = []
+    real = repomod.Repo.grep_perl
+
+    def perl(self, commit, patterns, folder):  # type: ignore[no-untyped-def]
+        calls.append(patterns)
+        return real(self, commit, patterns, folder) if request.param == "perl" else None
+    monkeypatch.setattr(repomod.Repo, "grep_perl", perl)
+    yield request.param
+    assert calls, "the comparisons asked git grep"
 
 
 def git(top: Path, *args: str) -> str:
@@ -172,7 +191,7 @@ def changed_files(top: Path, a: str, b: str) -> set[str]:
     return set(git(top, "diff", "--no-renames", "--name-only", a, b).split())
 
 
-def test_every_pair_of_commits_says_what_the_full_read_says(repo, monkeypatch):
+def test_every_pair_of_commits_says_what_the_full_read_says(repo, monkeypatch, grep_way):
     top, shas = repo
     for (i, a), (j, b) in itertools.product(enumerate(shas), repeat=2):
         fast = diffmod.diff(top, (a, b))
@@ -233,7 +252,7 @@ def parsed(monkeypatch: pytest.MonkeyPatch, top: Path, a: str, b: str) -> list[s
     return seen
 
 
-def test_unchanged_files_are_not_parsed(repo, monkeypatch):
+def test_unchanged_files_are_not_parsed(repo, monkeypatch, grep_way):
     top, shas = repo
     c1, c2, c3 = shas[:3]
     seen = parsed(monkeypatch, top, c1, c2)
@@ -276,7 +295,7 @@ def test_a_matrix_change_reads_every_file(repo, monkeypatch):
 
 
 @pytest.mark.parametrize("rid", ["RSK 1", "RSK'1", 'RSK"1', "RSK\\1", "RSK\u20281", ""])
-def test_an_id_yaml_could_spell_otherwise_reads_every_file(repo, rid):
+def test_an_id_yaml_could_spell_otherwise_reads_every_file(repo, rid, grep_way):
     """Folding (a space, a line break), a doubled quote, an escape: such an id need not be
     in the file as bytes, so git grep cannot say which files hold it."""
     top, shas = repo
@@ -285,5 +304,64 @@ def test_an_id_yaml_could_spell_otherwise_reads_every_file(repo, rid):
         assert repomod._holders(git_repo, shas[0], [rid], "risks") is None
         assert repomod._holders(git_repo, shas[0], ["RSK-1"], "risks") == {
             "risks/a.yaml", "risks/z-dup.yaml", "risks/zz-escaped.yaml"}
+    finally:
+        git_repo.close()
+
+
+# Bytes that make word patterns hard: word characters, regex syntax, a byte of UTF-8 and
+# a lone one, a space and a tab; the pieces needles are cut from.
+PIECES = [b"a", b"Z", b"0", b"_", b"-", b".", b"*", b"+", b"?", b"(", b")", b"[", b"]",
+          b"{", b"}", b"|", b"^", b"$", b"#", b"/", b"\xc3\xa9", b"\xff", b" ", b"\t", b"x-1"]
+WORD_BYTES = re.compile(rb"[A-Za-z0-9_]")
+
+
+def holds_as_word(data: bytes, needle: bytes) -> bool:
+    """The reference: ``needle`` somewhere in ``data`` on one line, with no word byte
+    right before or after it."""
+    for line in data.split(b"\n"):
+        at = line.find(needle)
+        while at >= 0:
+            before, after = line[at - 1:at], line[at + len(needle):at + len(needle) + 1]
+            if not WORD_BYTES.fullmatch(before or b" ") and \
+                    not WORD_BYTES.fullmatch(after or b" "):
+                return True
+            at = line.find(needle, at + 1)
+    return False
+
+
+def test_word_patterns_find_what_fixed_words_find(tmp_path):
+    """git grep -P with ``word_patterns`` names the files a plain search names, and so
+    does git grep -F -w: on random files and needles of regex syntax, UTF-8 and stray
+    bytes, needles that start other needles, and sets large enough to be split into
+    several patterns."""
+    rng = random.Random(2026)
+    top = tmp_path / "repo"
+    top.mkdir()
+    git(top, "init", "-q")
+    files: dict[str, bytes] = {}
+    for n in range(60):
+        lines = [b"".join(rng.choice(PIECES) for _ in range(rng.randrange(0, 14)))
+                 for _ in range(rng.randrange(1, 6))]
+        files[f"risks/f{n:02d}.yaml"] = b"\n".join(lines) + b"\n"
+        (top / "risks").mkdir(exist_ok=True)
+        (top / f"risks/f{n:02d}.yaml").write_bytes(files[f"risks/f{n:02d}.yaml"])
+    sha = commit(top, "random")
+    git_repo = repomod.Repo(top)
+    try:
+        for size in [1, 2, 5, 20, 60] * 3 + [3_000]:
+            needles = set()
+            while len(needles) < size:
+                source = rng.choice(list(files.values())).replace(b"\n", b"")
+                start = rng.randrange(len(source) + 1)
+                needle = source[start:start + rng.randrange(1, 6)] if rng.random() < .7 \
+                    else b"".join(rng.choice(PIECES) for _ in range(rng.randrange(1, 9)))
+                if needle and needle.strip(b" \t") == needle:
+                    needles.add(needle)
+            wanted = {rel for rel, data in files.items()
+                      if any(holds_as_word(data, needle) for needle in needles)}
+            patterns = repomod.word_patterns(sorted(needles))
+            assert (len(patterns) > 1) == (size == 3_000)
+            assert git_repo.grep_perl(sha, patterns, "risks") == wanted, sorted(needles)
+            assert git_repo.grep_any(sha, sorted(needles), "risks", words=True) == wanted
     finally:
         git_repo.close()

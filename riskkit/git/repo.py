@@ -6,6 +6,7 @@ checked with the same loaders as the working tree, each revision with its own ma
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -172,13 +173,22 @@ class Repo:
         hold any of ``needles`` (with ``words``: not beside a letter, a digit or ``_``;
         regular files: git grep skips links); None when git cannot say. The needles go
         to git on its stdin (``-f -``), one a line, so there may be many of them."""
-        if not needles or any(not n or b"\n" in n or b"\r" in n or b"\0" in n
-                              for n in needles):
+        return self._grep(commit, ["-F", *(["-w"] if words else [])], needles, folder)
+
+    def grep_perl(self, commit: str, patterns: list[bytes], folder: str) -> set[str] | None:
+        """As ``grep_any``, for Perl-compatible ``patterns`` matched byte by byte (the C
+        locale: no pattern or file is read as UTF-8); None also when this git has no
+        PCRE or refuses a pattern (too large, say)."""
+        return self._grep(commit, ["-P"], patterns, folder, {"LC_ALL": "C"})
+
+    def _grep(self, commit: str, flags: list[str], lines: list[bytes], folder: str,
+              env: dict[str, str] | None = None) -> set[str] | None:
+        if not lines or any(not n or b"\n" in n or b"\r" in n or b"\0" in n for n in lines):
             return None
-        out = git.run(self.top, "--literal-pathspecs", "grep", "-l", "-z", "-a", "-F",
-                      *(["-w"] if words else []),
+        out = git.run(self.top, "--literal-pathspecs", "grep", "-l", "-z", "-a", *flags,
                       "--no-color", "--no-textconv", "-f", "-", commit, "--",
-                      self.prefix + folder, check=False, input=b"\n".join(needles) + b"\n")
+                      self.prefix + folder, check=False, input=b"\n".join(lines) + b"\n",
+                      env=env)
         if out.returncode not in (0, 1):
             return None
         lead = f"{commit}:{self.prefix}"
@@ -476,7 +486,11 @@ def _holders(repo: Repo, commit: str, ids: list[str], folder: str) -> set[str] |
     An id of other characters is in the file as written: YAML changes a scalar only by
     escapes, by doubling a single quote and by folding lines, and whatever stands next
     to a scalar (a space, a quote, a bracket, a comma, a colon, a line end) is no letter,
-    digit or ``_``."""
+    digit or ``_``.
+
+    One git grep -P looks for all of it in one pass over the files; a git without PCRE
+    is asked once for the ids (a fixed string each, every one looked for on every line,
+    so the time grows with their number) and once for a backslash."""
     if any(not i or not i.isprintable() or any(c.isspace() or c in "'\"\\" for c in i)
            for i in ids):
         return None
@@ -484,6 +498,50 @@ def _holders(repo: Repo, commit: str, ids: list[str], folder: str) -> set[str] |
         needles = [i.encode("utf-8") for i in ids]
     except UnicodeEncodeError:  # a lone surrogate
         return None
+    found = None if max(map(len, needles)) > LONGEST else \
+        repo.grep_perl(commit, [*word_patterns(needles), rb"\\"], folder)
+    if found is not None:
+        return found
+    # this git has no PCRE: one fixed string a needle, each looked for on every line
     found = repo.grep_any(commit, needles, folder, words=True)
     escaped = repo.grep_any(commit, [b"\\"], folder)
     return None if found is None or escaped is None else found | escaped
+
+
+WORD = rb"[A-Za-z0-9_]"  # what git grep -w counts as a word's character
+LONGEST = 256  # bytes of a needle in a pattern (a trie is as deep as its longest needle)
+PATTERN_BYTES = 8_000  # of needles a pattern: PCRE2 refuses a compiled pattern over 64 KB
+
+
+def word_patterns(needles: list[bytes]) -> list[bytes]:
+    """Perl-compatible patterns, for bytes, that together match a line holding any of
+    ``needles`` as a word, as ``git grep -F -w`` with one needle a line would, but in
+    one pass: each pattern is a trie of needles (a shared start is spelled once), so a
+    line costs the length of the longest needle at each place, not the number of
+    needles. Every byte but a letter, a digit and ``_`` is written as ``\\xHH``."""
+    patterns: list[list[bytes]] = []
+    chunk: list[bytes] = []
+    size = 0
+    for needle in sorted(set(needles)):
+        if chunk and size + len(needle) > PATTERN_BYTES:
+            patterns.append(chunk)
+            chunk, size = [], 0
+        chunk.append(needle)
+        size += len(needle)
+    patterns.append(chunk)
+    return [b"(?<!" + WORD + b")" + _trie(group) + b"(?!" + WORD + b")" for group in patterns]
+
+
+def _trie(needles: list[bytes]) -> bytes:
+    """A pattern matching exactly ``needles`` (sorted, none empty, none a repeat)."""
+    ends = b"" in needles
+    rest = [n for n in needles if n]
+    branches = []
+    for first, group in itertools.groupby(rest, key=lambda n: n[0]):
+        literal = bytes([first]) if bytes([first]).isalnum() or first == 0x5F \
+            else b"\\x%02x" % first
+        branches.append(literal + _trie([n[1:] for n in group]))
+    if not branches:
+        return b""
+    body = branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
+    return b"(?:" + body + b")?" if ends else body

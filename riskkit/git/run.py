@@ -85,13 +85,13 @@ def _what(args: Iterable[str]) -> str:
 
 
 def run(root: str | os.PathLike, *args: str, check: bool = True, timeout: float = TIMEOUT,
-        input: bytes | None = None) -> Result:
-    """``git -C root ARGS``; a missing git, a timeout and (with ``check``) a failure are
-    ``ConfigError``s that say which."""
+        input: bytes | None = None, env: Mapping[str, str] | None = None) -> Result:
+    """``git -C root ARGS``, with ``env`` over the cleaned environment; a missing git, a
+    timeout and (with ``check``) a failure are ``ConfigError``s that say which."""
     command = ["git", "-C", os.fspath(root), *args]
     try:
         done = subprocess.run(command, input=input, capture_output=True, timeout=timeout,
-                              check=False, env=environment(),
+                              check=False, env={**environment(), **(env or {})},
                               stdin=subprocess.DEVNULL if input is None else None)
     except FileNotFoundError:
         raise ConfigError(MISSING) from None
