@@ -1,12 +1,15 @@
 """Code riskkit generates at run time, compiled once and kept beside riskkit's .pyc.
 
-Two kinds of source are written while riskkit runs. Python 3.11's ``dataclasses`` writes
+Two kinds of source are written while riskkit runs, and one more is compiled. Python 3.11's ``dataclasses`` writes
 the ``__init__``, ``__repr__``, ``__eq__`` (and ``__setattr__``, ``__delattr__`` and
 ``__hash__`` for a frozen one) of every record class when the class is made, and compiles
 each with ``exec``: for the 45 classes a ``validate`` makes, that compiling was a fifth of
 a small register's cold run. And each JSON Schema becomes the source of its fast check
 (``riskkit.files.fastschema``). Python keeps a module's compiled code in ``__pycache__``
-so that it is not compiled on every run; this does the same for those sources.
+so that it is not compiled on every run; this does the same for those sources. The
+third is regular expressions: ``re`` compiles each pattern (riskkit's, PyYAML's, the
+standard library's) in Python on every run, 60 to 80 of them, which was a tenth of a
+small ``validate``; what it hands to ``_sre`` to build a pattern is kept the same way.
 
 The key is the file name given to the compiler and the source text itself: the same text
 compiles to the same code (with the same flags: none, as in ``dataclasses``), so a code
@@ -14,7 +17,9 @@ object kept for a text is exactly what compiling it would give, and a class or a
 that changes writes a new text, which is simply not found. Nothing else is ever run from
 the file: it is read only if it starts with this Python's bytecode magic number and holds
 a mapping of texts to marshalled code objects, as the ``.pyc`` beside it would be
-trusted; what is kept for a text is used only if it unmarshals to code. Like a ``.pyc``,
+trusted; what is kept for a text is used only if it unmarshals to code, and what is kept
+for a pattern only if ``_sre`` (which checks the code it is given) builds a pattern of it,
+under the key of this ``_sre``'s format. Like a ``.pyc``,
 it is written only where riskkit's folder can be written and ``sys.dont_write_bytecode``
 is not set (``PYTHONDONTWRITEBYTECODE``), atomically, once, at exit.
 """
@@ -26,6 +31,7 @@ import builtins
 import marshal
 import os
 import sys
+from re import _compiler  # type: ignore[attr-defined]
 from importlib.util import MAGIC_NUMBER
 from types import CodeType
 from typing import Any
@@ -60,7 +66,19 @@ def _read() -> dict[str, bytes]:
     return kept
 
 
-def _kept_code(key: str) -> CodeType | None:
+def code(source: str, filename: str = "<string>") -> CodeType:
+    """``compile(source, filename, "exec")`` with no inherited flags, kept for the next run."""
+    key = f"{filename}\0{source}"
+    found = _found(key)
+    if type(found) is not CodeType:
+        found = compile(source, filename, "exec", dont_inherit=True)
+        _keep(key, found)
+    _used.add(key)
+    return found
+
+
+def _found(key: str) -> Any:
+    """What is kept for ``key``, unmarshalled; None for nothing or damaged bytes."""
     global _read_yet
     if not _read_yet:
         _read_yet = True
@@ -69,25 +87,17 @@ def _kept_code(key: str) -> CodeType | None:
     if kept is None:
         return None
     try:
-        code = marshal.loads(kept)
-    except Exception:  # damaged bytes: compiled anew
+        return marshal.loads(kept)
+    except Exception:  # damaged bytes (marshal may say so with SystemError): a miss
         return None
-    return code if type(code) is CodeType else None
 
 
-def code(source: str, filename: str = "<string>") -> CodeType:
-    """``compile(source, filename, "exec")`` with no inherited flags, kept for the next run."""
+def _keep(key: str, value: Any) -> None:
     global _added
-    key = f"{filename}\0{source}"
-    found = _kept_code(key)
-    if found is None:
-        found = compile(source, filename, "exec", dont_inherit=True)
-        _kept[key] = marshal.dumps(found)
-        if not _added:
-            _added = True
-            atexit.register(_write)
-    _used.add(key)
-    return found
+    _kept[key] = marshal.dumps(value)
+    if not _added:
+        _added = True
+        atexit.register(_write)
 
 
 def _exec(source: Any, globals_: dict[str, Any] | None = None,
@@ -123,3 +133,54 @@ def keep_record_methods() -> None:
     import dataclasses
 
     dataclasses.exec = _exec  # type: ignore[attr-defined]
+
+
+_compile_pattern = _compiler.compile
+_sre: Any = _compiler._sre  # the C half of re
+_built: list[tuple[Any, ...]] = []  # what re's compiler last asked _sre to build
+
+
+class _Sre:
+    """``_sre`` as re's compiler sees it: the same, but for remembering the arguments of
+    the pattern it builds."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_sre, name)
+
+    @staticmethod
+    def compile(*args: Any) -> Any:
+        _built[:] = [args]
+        return _sre.compile(*args)
+
+
+def _pattern(p: Any, flags: int = 0) -> Any:
+    """``re``'s compiler, with what it builds for a pattern text and flags kept."""
+    if type(p) not in (str, bytes) or flags & _compiler.SRE_FLAG_DEBUG:
+        return _compile_pattern(p, flags)
+    text = p if type(p) is str else p.decode("latin-1")
+    key = f"re\0{_sre.MAGIC}\0{type(p).__name__}\0{int(flags)}\0{text}"
+    found = _found(key)
+    if type(found) is tuple:
+        try:
+            built = _sre.compile(p, *found)
+        except Exception:  # not what this _sre builds from: compiled anew
+            pass
+        else:
+            _used.add(key)
+            return built
+    _built.clear()
+    built = _compile_pattern(p, flags)
+    if len(_built) == 1 and _built[0][0] is p:
+        _, final_flags, program, groups, groupindex, indexgroup = _built[0]
+        # as marshal can write them: the compiler's opcodes are named ints
+        _keep(key, (int(final_flags), [int(c) for c in program], int(groups),
+                    dict(groupindex), tuple(indexgroup)))
+        _used.add(key)
+    return built
+
+
+def keep_patterns() -> None:
+    """From now on, regular expressions compile once (see the module's text)."""
+    if _compiler.compile is not _pattern:
+        _compiler._sre = _Sre()
+        _compiler.compile = _pattern

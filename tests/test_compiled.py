@@ -1,13 +1,15 @@
-"""Generated code kept compiled (``riskkit.compiled``): record classes' compiled.
+"""Generated code kept compiled (``riskkit.compiled``): record classes' methods, schema
+checks and regular expressions.
 
 The promise: a class made with the kept code is exactly the class ``dataclasses`` makes on
-its own, and the file is never trusted for anything but code this Python wrote for the
-same text.
+its own, a pattern built from what is kept is the pattern ``re`` compiles, and the file is
+never trusted for anything but what this Python wrote for the same text.
 """
 
 import dataclasses
 import marshal
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -156,7 +158,8 @@ def test_kept_bytes_that_are_not_code_are_compiled_anew(kept):
 
 def test_a_run_of_riskkit_keeps_what_it_compiled(tmp_path):
     """End to end, in a fresh interpreter: the first command writes the file, the second
-    compiles nothing (record classes, and the schema checks of a validate)."""
+    compiles nothing (record classes, the schema checks of a validate, and the regular
+    expressions of riskkit, PyYAML and the standard library that it imports)."""
     probe = textwrap.dedent(f"""
         import sys
         from riskkit import compiled
@@ -164,6 +167,8 @@ def test_a_run_of_riskkit_keeps_what_it_compiled(tmp_path):
         made = []
         real = compile
         compiled.compile = lambda *a, **k: made.append(1) or real(*a, **k)
+        real_pattern = compiled._compile_pattern
+        compiled._compile_pattern = lambda *a: made.append(2) or real_pattern(*a)
         import atexit
         atexit.register(lambda: print("COMPILED", len(made), file=sys.stderr))
         from riskkit.cli.app import main
@@ -215,3 +220,90 @@ def test_bytes_marshal_chokes_on_are_a_miss(kept, monkeypatch):
     assert compiled._read() == {}
     monkeypatch.setattr(compiled, "_read", lambda: {"<string>\0x = 1": b"damaged"})
     assert compiled.code("x = 1").co_filename == "<string>"
+
+
+PATTERNS = [
+    (r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?", 0),
+    (r"[^\t\n\r -~\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]", 0),
+    (r"(?<![A-Za-z0-9_])ré(?:sum|gion)é?\b", re.IGNORECASE),
+    (r"""  ^ \s* (\w+)   # a name
+           \s* = \s* (["']?) (.*?) \2 $""", re.VERBOSE | re.MULTILINE),
+    (rb"(?:\xef\xbb\xbf)?(?:---[ \t]*)?\x00?", 0),
+    (rb"[a-z]+", re.LOCALE),
+    (r"(a|b)*?c{2,5}(?=d)|(?(1)x|y)", re.DOTALL | re.ASCII),
+]
+SAMPLES = ["2026-12-06", "2026-12", "Résumé région", "  name = 'value'\nx=1", "\x01é\ufffe",
+           "aabbccccd", "yx", "---\t", ""]
+
+
+@pytest.fixture
+def patterns(kept, monkeypatch):
+    """Patterns kept under ``kept`` from now on, and ``re``'s own cache out of the way."""
+    from re import _compiler
+
+    monkeypatch.setattr(_compiler, "compile", _compiler.compile)
+    monkeypatch.setattr(_compiler, "_sre", _compiler._sre)
+    compiled.keep_patterns()
+    return kept
+
+
+def _matches(pattern: re.Pattern) -> list:
+    found = []
+    for sample in SAMPLES:
+        text = sample if isinstance(pattern.pattern, str) else sample.encode("utf-8")
+        found.append([(m.span(), m.groups(), m.groupdict()) for m in pattern.finditer(text)])
+    return found
+
+
+@pytest.mark.parametrize("text,flags", PATTERNS)
+def test_a_pattern_built_from_what_was_kept_is_the_pattern_re_compiles(patterns, text, flags):
+    """Compiled by ``re`` itself, then made from what was kept for it (through the
+    file): the same pattern, flags, groups and matches."""
+    anew = compiled._compile_pattern(text, flags)  # re's own compiler
+    first = compiled._pattern(text, flags)  # compiled, and kept
+    key, = [k for k in compiled._kept if k.startswith("re\0")]
+    compiled._write()
+    compiled._kept.clear()
+    compiled._read_yet = False
+    calls = []
+    real = compiled._compile_pattern
+    compiled._compile_pattern = lambda *a: calls.append(a) or real(*a)
+    try:
+        again = compiled._pattern(text, flags)
+    finally:
+        compiled._compile_pattern = real
+    assert not calls and key in compiled._kept  # made from the file, compiled by nobody
+    for pattern in (first, again):
+        assert (pattern.pattern, pattern.flags, pattern.groups, pattern.groupindex) == \
+            (anew.pattern, anew.flags, anew.groups, anew.groupindex)
+        assert _matches(pattern) == _matches(anew)
+
+
+def test_kept_code_sre_refuses_is_compiled_anew(patterns):
+    """What is kept for a pattern is checked by _sre as it builds: damaged code, or not
+    even the right shape, means compiling the pattern again."""
+    text = r"(?P<id>RSK-\d+)"
+    compiled._pattern(text)
+    key, = [k for k in compiled._kept if k.startswith("re\0")]
+    flags, program, groups, groupindex, indexgroup = marshal.loads(compiled._kept[key])
+    for junk in ((flags, [999_999] + program[1:], groups, groupindex, indexgroup),
+                 (flags, program[:3], groups, groupindex, indexgroup),
+                 ("flags", program, groups, groupindex, indexgroup), ("not", "enough")):
+        compiled._kept[key] = marshal.dumps(junk)
+        built = compiled._pattern(text)
+        assert built.fullmatch("RSK-12")["id"] == "RSK-12"
+        assert marshal.loads(compiled._kept[key])[1] == program  # kept anew, right
+
+
+def test_patterns_of_other_texts_or_flags_are_kept_apart(patterns):
+    one = compiled._pattern("a+")
+    other = compiled._pattern("a+", re.IGNORECASE)
+    raw = compiled._pattern(b"a+")
+    assert len([k for k in compiled._kept if k.startswith("re\0")]) == 3
+    assert one.fullmatch("aa") and not one.fullmatch("AA")
+    assert other.fullmatch("AA") and raw.fullmatch(b"aa")
+
+
+def test_a_debug_compile_is_left_to_re(patterns, capsys):
+    compiled._pattern("x", re.DEBUG)
+    assert "LITERAL" in capsys.readouterr().out and not compiled._kept

@@ -62,6 +62,7 @@ class LazyCommands(MutableMapping[str, click.Command]):
             from riskkit import compiled
 
             compiled.keep_record_methods()  # before a command's modules make their classes
+            compiled.keep_patterns()  # and compile their regular expressions
             self._loaded.add(name)
             for module in self._modules[name]:
                 importlib.import_module(f"riskkit.cli.{module}")
