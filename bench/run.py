@@ -131,6 +131,27 @@ def alternate(a: Side, b: Side, repeat: int) -> tuple[Stat, Stat]:
     return stats[0], stats[1]
 
 
+COLLECTED = re.compile(rb"^==\d+== Collected : (\d+)$", re.MULTILINE)
+
+
+def instructions(side: Side) -> int:
+    """The instructions one run of ``side`` executes, in every process it starts (git,
+    find, workers, a baseline's riskkit --version), counted by callgrind: a figure a busy
+    machine does not move, unlike seconds."""
+    if side.prepare is not None:
+        side.prepare()
+    done = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
+                           "--callgrind-out-file=/dev/null", *side.cmd], cwd=side.cwd,
+                          env={**os.environ, **side.env, "PYTHONHASHSEED": "0"},
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, check=False)
+    counts = [int(n) for n in COLLECTED.findall(done.stderr)]
+    if done.returncode not in side.expect or not counts:
+        raise SystemExit(f"callgrind run failed (exit {done.returncode}): "
+                         f"{' '.join(side.cmd)}")
+    return sum(counts)
+
+
 def clear(folder: Path) -> Callable[[], None]:
     """Empty riskkit's cache folder: a cold run that finds no cache, and writes one."""
     return lambda: shutil.rmtree(folder, ignore_errors=True)
@@ -211,6 +232,10 @@ def main() -> None:
     parser.add_argument("--huge", type=int, default=0, metavar="N",
                         help="also run risks/review/report at N risks, against a 500 MB "
                              "peak (0 leaves it out; 50000 is the issue's size)")
+    parser.add_argument("--instructions", action=argparse.BooleanOptionalAction,
+                        default=None,
+                        help="also count the instructions of the small-register rows with "
+                             "callgrind (default: when valgrind is installed)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes and few runs: a smoke run of every row in about "
                              "a minute, whose figures are not the targets' sizes")
@@ -411,6 +436,26 @@ def main() -> None:
                                      *RISKKIT], hist, GIT_ENV), args_repeat(args.repeat))
         row(f"diff HEAD~{back} HEAD, {args.history_risks:,} risks", mine, base,
             "changed files' parse + --version", 1.5)
+        counted: list[tuple[str, ...]] = []
+        if args.instructions or (args.instructions is None and shutil.which("valgrind")):
+            # the rows nearest their targets, as instruction counts: one run a side
+            chain = shape_workspace(work / f"chain-{sized[0]}", "chain", sized[0])
+            for name, mine_side, base_side, base_name in (
+                    ("validate demo, cold", rk(validate, repo), version, "riskkit --version"),
+                    ("validate 1k risks, cold", rk(validate, k1),
+                     Side([sys.executable, "-c", FLOOR], k1), "parse floor"),
+                    (f"diff HEAD~{back} HEAD", rk(["diff", f"HEAD~{back}", "HEAD", "--format",
+                                                   "json"], hist),
+                     Side([sys.executable, "-c", DIFF_FLOOR, f"HEAD~{back}", "HEAD",
+                           *RISKKIT], hist, GIT_ENV), "its floor"),
+                    (f"runbook show, {args.risks // 1000}k vs 10 risks", rk(show, big, cached),
+                     rk(show, small, cached), "10 risks"),
+                    (f"runbook render big chain, {sized[0]:,} steps",
+                     rk(["runbook", "render", "big"], chain), version, "riskkit --version")):
+                print(f"  counting: {name}", file=sys.stderr, flush=True)
+                mine_n, base_n = instructions(mine_side), instructions(base_side)
+                counted.append((name, f"{mine_n / 1e6:,.0f}M", f"{base_n / 1e6:,.0f}M {base_name}",
+                                f"{mine_n / base_n:.2f}x"))
         if args.rollup:
             # one report (and one SQLite export) over many registers, against merely
             # parsing all of their files
@@ -434,6 +479,14 @@ def main() -> None:
         print("ratio: wall time, median of alternating runs; cpu: user + sys of the process "
               "and its workers; peak: the largest resident set of riskkit's runs. A shared "
               "machine is noisy: compare ratios of one run, not seconds across runs.")
+        if counted:
+            header = ("instructions (callgrind)", "riskkit", "baseline", "ratio")
+            widths = [max([len(r[i]) for r in counted] + [len(header[i])]) for i in range(4)]
+            print()
+            for line in [header, *counted]:
+                print("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip())
+            print("instructions: one run a side, every process it starts included; for "
+                  "reference beside the rows above, which hold the targets.")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
