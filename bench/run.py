@@ -134,11 +134,12 @@ def alternate(a: Side, b: Side, repeat: int) -> tuple[Stat, Stat]:
 COLLECTED = re.compile(rb"^==\d+== Collected : (\d+)$", re.MULTILINE)
 
 
-def instructions(side: Side) -> int:
+def instructions(side: Side) -> int | None:
     """The instructions one run of ``side`` executes, in every process it starts (git,
     find, workers, a baseline's riskkit --version), counted by callgrind: a figure a busy
     machine does not move, unlike seconds. Each process logs to its own file, as a child
-    whose stderr is a pipe or /dev/null would otherwise take its count with it."""
+    whose stderr is a pipe or /dev/null would otherwise take its count with it. None
+    when the run failed (the row says so; the rows measured before it are kept)."""
     if side.prepare is not None:
         side.prepare()
     with tempfile.TemporaryDirectory(prefix="riskkit-callgrind-") as logs:
@@ -151,8 +152,9 @@ def instructions(side: Side) -> int:
         counts = [int(n) for log in Path(logs).glob("*.log")
                   for n in COLLECTED.findall(log.read_bytes())]
     if done.returncode not in side.expect or not counts:
-        raise SystemExit(f"callgrind run failed (exit {done.returncode}): "
-                         f"{' '.join(side.cmd)}")
+        print(f"  callgrind run failed (exit {done.returncode}): {' '.join(side.cmd)}",
+              file=sys.stderr, flush=True)
+        return None
     return sum(counts)
 
 
@@ -470,6 +472,10 @@ def main() -> None:
                      rk(["runbook", "render", "big"], chain), version, "riskkit --version")):
                 print(f"  counting: {name}", file=sys.stderr, flush=True)
                 mine_n, base_n = instructions(mine_side), instructions(base_side)
+                if mine_n is None or base_n is None:
+                    counted.append((name, "FAILED" if mine_n is None else "",
+                                    f"FAILED {base_name}" if base_n is None else "", ""))
+                    continue
                 counted.append((name, f"{mine_n / 1e6:,.0f}M", f"{base_n / 1e6:,.0f}M {base_name}",
                                 f"{mine_n / base_n:.2f}x"))
         if args.rollup:

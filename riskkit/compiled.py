@@ -31,6 +31,8 @@ import builtins
 import marshal
 import os
 import sys
+import warnings
+from _thread import get_ident
 from re import _compiler  # type: ignore[attr-defined]
 from importlib.util import MAGIC_NUMBER
 from types import CodeType
@@ -137,7 +139,8 @@ def keep_record_methods() -> None:
 
 _compile_pattern = _compiler.compile
 _sre: Any = _compiler._sre  # the C half of re
-_built: list[tuple[Any, ...]] = []  # what re's compiler last asked _sre to build
+# What re's compiler last asked _sre to build, for each thread.
+_built: dict[int, tuple[Any, ...]] = {}
 
 
 class _Sre:
@@ -149,7 +152,7 @@ class _Sre:
 
     @staticmethod
     def compile(*args: Any) -> Any:
-        _built[:] = [args]
+        _built[get_ident()] = args
         return _sre.compile(*args)
 
 
@@ -168,10 +171,18 @@ def _pattern(p: Any, flags: int = 0) -> Any:
         else:
             _used.add(key)
             return built
-    _built.clear()
-    built = _compile_pattern(p, flags)
-    if len(_built) == 1 and _built[0][0] is p:
-        _, final_flags, program, groups, groupindex, indexgroup = _built[0]
+    # A pattern re warns about (a possible nested set, say) is compiled on every run, so
+    # that the warning is given on every run; the warnings are given again as they came.
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        _built.pop(get_ident(), None)
+        built = _compile_pattern(p, flags)
+    for warning in said:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                               warning.lineno)
+    args = _built.pop(get_ident(), None)
+    if not said and args is not None and args[0] is p:
+        _, final_flags, program, groups, groupindex, indexgroup = args
         # as marshal can write them: the compiler's opcodes are named ints
         _keep(key, (int(final_flags), [int(c) for c in program], int(groups),
                     dict(groupindex), tuple(indexgroup)))

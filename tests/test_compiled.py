@@ -307,3 +307,18 @@ def test_patterns_of_other_texts_or_flags_are_kept_apart(patterns):
 def test_a_debug_compile_is_left_to_re(patterns, capsys):
     compiled._pattern("x", re.DEBUG)
     assert "LITERAL" in capsys.readouterr().out and not compiled._kept
+
+
+def test_a_pattern_re_warns_about_is_compiled_and_warned_about_every_time(patterns):
+    """A kept pattern would skip re's parser and its warnings: such a pattern is not kept,
+    and its warnings come as re gives them, errors under ``-W error`` included."""
+    import warnings
+
+    for _ in range(2):
+        with pytest.warns(FutureWarning, match="nested set"):
+            assert compiled._pattern("[[a]").fullmatch("[")
+    assert not [k for k in compiled._kept if k.endswith("\0[[a]")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(FutureWarning):
+            compiled._pattern("[[b]")
