@@ -318,8 +318,10 @@ def main() -> None:
               f"{' (--quick: small sizes)' if args.quick else ''}", flush=True)
         floor = Side([sys.executable, "-c", FLOOR], big)
         validate = ["validate", "--format", "json"]
-        # Rows whose runs take under a second: a shared machine moves one run by a quarter,
-        # so these take more runs (each side at least 11) for a median that holds still.
+        # Rows whose runs, or whose baseline's runs (riskkit --version), take under a
+        # second: a shared machine moves one run by a quarter, so these take more runs
+        # (each side at least 11) for a median that holds still. A median of 3 did not: the
+        # render of a 10,000-step DAG came out at 13.8x, 15.4x and 22.5x --version.
         short = args.repeat * 2 if args.quick else max(args.repeat * 2, 11)
         mine, base = alternate(rk(validate, big), floor, args.repeat)
         row("validate, cold (all cores)", mine, base, "parse floor", 1.3)
@@ -383,7 +385,7 @@ def main() -> None:
                                repeat)
         row("riskkit --version", mine, base, "import click", 1.5)
         mine, base = alternate(rk(["runbook", "show", "huge", "--format", "json"], big,
-                                  cached), version, args.repeat)
+                                  cached), version, short)
         row(f"runbook show, {huge_steps:,} steps", mine, base, "riskkit --version", 20)
         # Big runbooks of three shapes, show and render against start-up; 30k must finish
         sized = (1_000, 3_000) if args.quick else (SHAPE_STEPS, FINISH_STEPS)
@@ -391,7 +393,7 @@ def main() -> None:
             for command in (["runbook", "show", "big"], ["runbook", "render", "big"]):
                 label = f"{' '.join(command)} {name}"
                 side = rk(command, shape_workspace(work / f"{name}-{sized[0]}", name, sized[0]))
-                mine, base = alternate(side, version, args_repeat(args.repeat))
+                mine, base = alternate(side, version, short)
                 row(f"{label}, {sized[0]:,} steps", mine, base, "riskkit --version", 20)
                 rows.append(peak_row(f"{label}, {sized[0]:,} steps", mine, 200))
                 side = rk(command, shape_workspace(work / f"{name}-{sized[1]}", name, sized[1]))
@@ -424,7 +426,7 @@ def main() -> None:
                 (root / "runbooks" / "big.yaml").write_text(shapes.SHAPES[name](size))
                 sides.append(rk(command, root))
                 sides[-1].expect = (1,) if name == "typos" else (0,)  # it reports them
-            mine, base = alternate(sides[1], sides[0], args_repeat(args.repeat))
+            mine, base = alternate(sides[1], sides[0], short)
             row(f"{' '.join(command[:2])} {name}, {steps[1]:,} vs {steps[0]:,} steps", mine,
                 base, f"{steps[0]:,} steps", 15, expect=sides[-1].expect)
         rows.append((f"peak RSS, validate {args.risks // 1000}k (largest process)", "", "",
@@ -445,13 +447,13 @@ def main() -> None:
         hist = history_repo(work / "history", args.history_risks, args.history_commits)
         mine, base = alternate(rk(["history", HISTORY_RISK, "--format", "json"], hist),
                                Side(["git", "log", "--format=%H", "--", "risks",
-                                     "riskkit.yaml"], hist, GIT_ENV), args_repeat(args.repeat))
+                                     "riskkit.yaml"], hist, GIT_ENV), short)
         row(f"history, {args.history_commits} commits x {args.history_risks:,} risks", mine,
             base, "git log", 50)
         back = min(100, args.history_commits - 1)
         mine, base = alternate(rk(["diff", f"HEAD~{back}", "HEAD", "--format", "json"], hist),
                                Side([sys.executable, "-c", DIFF_FLOOR, f"HEAD~{back}", "HEAD",
-                                     *RISKKIT], hist, GIT_ENV), args_repeat(args.repeat))
+                                     *RISKKIT], hist, GIT_ENV), short)
         row(f"diff HEAD~{back} HEAD, {args.history_risks:,} risks", mine, base,
             "changed files' parse + --version", 1.5)
         counted: list[tuple[str, ...]] = []
@@ -560,11 +562,6 @@ def peak_row(name: str, mine: Stat, limit_mb: float) -> tuple[str, ...]:
     """A row holding the peak RSS of ``mine`` against ``limit_mb``."""
     return (f"peak RSS, {name}", "", "", f"{mine.rss_mb:.0f} MB", "", "", "", "",
             f"<= {limit_mb:g} MB", "ok" if mine.rss_mb <= limit_mb else "MISSED")
-
-
-def args_repeat(repeat: int) -> int:
-    """Fewer runs for the big inputs: each takes seconds; the median of 3 is steady."""
-    return max(1, min(repeat, 3))
 
 
 def _demo_vars(path: Path) -> list[str]:
