@@ -152,7 +152,7 @@ def trial(runbook: Runbook, roles: Mapping[str, Any]) -> list[Problem]:
     """What ``runbook render`` (every scenario, the input sets of :func:`input_sets`) and
     ``drill checklist`` would refuse, located at the field's line; each problem once."""
     from riskkit.runbook.render import render_steps, resolve_inputs
-    from riskkit.runbook.view import view
+    from riskkit.runbook.view import scenario_nodes, view
 
     sets = input_sets(runbook)
     if sets is None:
@@ -168,6 +168,9 @@ def trial(runbook: Runbook, roles: Mapping[str, Any]) -> list[Problem]:
 
     for scenario in (None, *runbook.scenarios):
         try:
+            if scenario is not None:  # only whether it has a plan: its texts are rendered
+                scenario_nodes(runbook, scenario)  # below, once, with all the steps
+                continue
             plan = view(runbook, roles, (), scenario)
         except PlanTooLarge as exc:  # a size limit: refused here, not at incident time
             line, col = runbook.at("scenarios", scenario)
@@ -176,8 +179,6 @@ def trial(runbook: Runbook, roles: Mapping[str, Any]) -> list[Problem]:
             continue
         except InputError:
             continue  # a scenario with no steps: W008 says so
-        if scenario is not None:
-            continue  # text does not depend on the scenario: rendered once, with all steps
         for given in sets:
             tried = "with " + (", ".join(f"{k}={v}" for k, v in given.items())
                                or "the defaults")

@@ -327,15 +327,11 @@ def _apart(groups: list[frozenset[str]], budget: int = 1_000_000) -> bool | None
     return any(a.isdisjoint(b) for i, a in enumerate(groups) for b in groups[i + 1:])
 
 
-def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
-         scenario: str | None = None, measured: Mapping[str, float] | None = None,
-         missing: Iterable[MissingRisk] = ()) -> PlanView:
-    """Stages, critical path, roles and steps of ``runbook`` (pruned for ``scenario``).
-
-    ``roles`` are the workspace's Role objects; ``risks`` the linked Risk objects;
-    ``measured`` maps step id -> median minutes measured in drills; ``missing`` the
-    risks the plan cannot show (``riskkit.register.links.missing_risks``).
-    """
+def scenario_nodes(runbook: Runbook, scenario: str | None = None) -> list[graph.Node]:
+    """The steps of ``runbook`` left for ``scenario``, with the needs they inherit from
+    dropped steps: every way a plan can be refused (an unknown scenario, one no step
+    applies to, one whose pruned graph would be too large or cyclic), as ``view`` and a
+    trial render ask it."""
     check_scenario(runbook, scenario)
     nodes = runbook.nodes()
     if scenario:
@@ -346,6 +342,19 @@ def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
         cycles = graph.cycles(nodes)
         if cycles:  # cannot happen for a valid runbook; checked again all the same
             raise InputError(f"{runbook.id}: pruned graph has a cycle: {cycles[0]}")
+    return nodes
+
+
+def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
+         scenario: str | None = None, measured: Mapping[str, float] | None = None,
+         missing: Iterable[MissingRisk] = ()) -> PlanView:
+    """Stages, critical path, roles and steps of ``runbook`` (pruned for ``scenario``).
+
+    ``roles`` are the workspace's Role objects; ``risks`` the linked Risk objects;
+    ``measured`` maps step id -> median minutes measured in drills; ``missing`` the
+    risks the plan cannot show (``riskkit.register.links.missing_risks``).
+    """
+    nodes = scenario_nodes(runbook, scenario)
     split = as_measured(measured)
     measured = split.combined
     shape = graph.plan(nodes)
