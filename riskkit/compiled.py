@@ -1,9 +1,9 @@
 """Code riskkit generates at run time, compiled once and kept beside riskkit's .pyc.
 
-Two kinds of source are written while riskkit runs, and one more is compiled. Python 3.11's ``dataclasses`` writes
-the ``__init__``, ``__repr__``, ``__eq__`` (and ``__setattr__``, ``__delattr__`` and
-``__hash__`` for a frozen one) of every record class when the class is made, and compiles
-each with ``exec``: for the 45 classes a ``validate`` makes, that compiling was a fifth of
+Two kinds of source are written while riskkit runs, and one more is compiled. Python
+3.11's ``dataclasses`` writes the ``__init__``, ``__repr__``, ``__eq__`` (and
+``__setattr__``, ``__delattr__`` and ``__hash__`` for a frozen one) of every record class
+when the class is made, and compiles each with ``exec``: for the 45 classes a ``validate`` makes, that compiling was a fifth of
 a small register's cold run. And each JSON Schema becomes the source of its fast check
 (``riskkit.files.fastschema``). Python keeps a module's compiled code in ``__pycache__``
 so that it is not compiled on every run; this does the same for those sources. The
@@ -19,9 +19,9 @@ the file: it is read only if it starts with this Python's bytecode magic number 
 a mapping of texts to marshalled code objects, as the ``.pyc`` beside it would be
 trusted; what is kept for a text is used only if it unmarshals to code, and what is kept
 for a pattern only if ``_sre`` (which checks the code it is given) builds a pattern of it,
-under the key of this ``_sre``'s format. Like a ``.pyc``,
-it is written only where riskkit's folder can be written and ``sys.dont_write_bytecode``
-is not set (``PYTHONDONTWRITEBYTECODE``), atomically, once, at exit.
+under the key of this ``_sre``'s format. Like a ``.pyc``, it is written only where
+riskkit's folder can be written and ``sys.dont_write_bytecode`` is not set
+(``PYTHONDONTWRITEBYTECODE``), atomically, once, at exit.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ import os
 import sys
 import warnings
 from _thread import get_ident
-from re import _compiler  # type: ignore[attr-defined]
 from importlib.util import MAGIC_NUMBER
+from re import _compiler  # type: ignore[attr-defined]
 from types import CodeType
 from typing import Any
 
