@@ -620,7 +620,9 @@ def cut_by_comments(node: yaml.Node, text: str, display: str) -> list[Problem]:
     (``#2``, ``#inc-db``), which reads like a value rather than a remark; a quoted value,
     a number or a mapping with a comment after it is left alone.
     """
-    if _COMMENT.search(text) is None:  # no comment after anything: the common case
+    # No comment after anything, the common case. Asked of the text directly: a search
+    # for _COMMENT starts again at every space of every indentation (a tenth of a parse).
+    if " #" not in text and "\t#" not in text:
         return []
     lines = _lines(text)
     problems: list[Problem] = []

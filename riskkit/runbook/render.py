@@ -252,6 +252,13 @@ def _substituted(text: str, values: dict, placeholders: bool = False) -> str | N
     return "".join(out)
 
 
+def _prints_inputs(text: str, values: dict, placeholders: bool) -> bool:
+    """Whether ``text`` only prints inputs that have a value (or, with ``placeholders``,
+    any inputs): :func:`_substituted` renders it, and nothing in it can be refused."""
+    shape = _inputs_only(text)
+    return shape is not None and (placeholders or all(name in values for name in shape[1]))
+
+
 @functools.lru_cache(maxsize=8192)
 def _inputs_only(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The text around the inputs of a text that only prints inputs, and their names;
@@ -321,6 +328,8 @@ def render_steps(runbook: Runbook, view: PlanView, values: dict,
             text = text.translate(_NO_MARKS)
         if not text or ("{" not in text):
             return text
+        if not output and _prints_inputs(text, values, placeholders):
+            return text  # a trial: such a text renders whatever the values are
         if marks:
             live = _marked(text, values)
             if live is not None:
@@ -356,16 +365,24 @@ def render_steps(runbook: Runbook, view: PlanView, values: dict,
         texts: dict[str, Any] = {field: render(getattr(step, field),
                                                ("steps", index[step.id], field))
                                  for field in TEXT_FIELDS}
-        if not output or all(texts[field] == getattr(step, field) for field in TEXT_FIELDS):
+        if all(texts[field] == getattr(step, field) for field in TEXT_FIELDS):
             return step  # no input in its text: the step as it is, not a copy
         return replace(step, **texts)
 
-    texts = {path: render(text, path) for text, path in _view_texts(view)}
-    steps = tuple(rendered_step(step) for step in view.steps)
-    if not output:
+    if not output:  # a trial: what is refused, in the order a render meets it
+        for text, path in _view_texts(view):
+            render(text, path)
+        for step in view.steps:
+            at = index[step.id]
+            for field in TEXT_FIELDS:
+                text = getattr(step, field)
+                if text and "{" in text:
+                    render(text, ("steps", at, field))
         if problems:
             raise ProblemsFound(problems)
         return view
+    texts = {path: render(text, path) for text, path in _view_texts(view)}
+    steps = tuple(rendered_step(step) for step in view.steps)
     comms = view.comms
     rendered = replace(
         view, title=texts[("title",)], summary=texts[("summary",)],
