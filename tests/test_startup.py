@@ -145,7 +145,8 @@ def test_validate_of_plain_runbooks_needs_neither_jinja_nor_a_pool(make_ws):
 def test_a_cold_validate_of_the_demo_pays_only_for_what_it_uses(tmp_path):
     """Checking journals reads them, not the incident state machine; writing the cache
     needs neither tempfile (with the random and shutil modules it pulls in) nor
-    importlib.resources: each was a fixed cost of every cold run."""
+    importlib.resources, and its digests not OpenSSL: each was a fixed cost of every cold
+    run."""
     ws = copy_demo(tmp_path / "demo", ("risks", "runbooks", "drills", "incidents", "alerts"))
     cache = tmp_path / "cache"
     code = (f"import os\nos.environ['RISKKIT_CACHE_DIR'] = {str(cache)!r}\n"
@@ -156,6 +157,30 @@ def test_a_cold_validate_of_the_demo_pays_only_for_what_it_uses(tmp_path):
     assert not [m for m in modules if m in (
         "riskkit.incident.state", "riskkit.incident.transitions", "riskkit.incident.store",
         "tempfile", "shutil", "random", "secrets", "importlib.resources", "csv")]
+    if own_hashes():
+        assert "_hashlib" not in modules and "hashlib" not in modules
+
+
+def own_hashes() -> bool:
+    """Whether this Python has its own SHA-1 and SHA-256 (riskkit.files.digests)."""
+    import importlib.util
+
+    return importlib.util.find_spec("_sha1") is not None and any(
+        importlib.util.find_spec(name) is not None for name in ("_sha256", "_sha2"))
+
+
+@pytest.mark.parametrize("data", [b"", b"abc", "é ☃ 𝄞".encode(), bytes(range(256)) * 1000])
+def test_the_digests_are_hashlibs(data):
+    import hashlib
+
+    from riskkit.files.digests import sha1, sha256
+
+    assert sha1(data).hexdigest() == hashlib.sha1(data).hexdigest()
+    assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+    pieces = sha1()  # the cache checks a file chunk by chunk
+    for start in range(0, len(data), 4096):
+        pieces.update(data[start:start + 4096])
+    assert pieces.hexdigest() == hashlib.sha1(data).hexdigest()
 
 
 # --- loading with worker processes ------------------------------------------------------

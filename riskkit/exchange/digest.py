@@ -10,12 +10,12 @@ can tell it has posted a digest already. Slack messages are Block Kit JSON; mail
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from riskkit.files.digests import sha256
 from riskkit.problems import visible
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,7 +37,7 @@ class Digest:
         day, owner and findings."""
         content = json.dumps([self.register, self.owner, self.as_of.isoformat(),
                               [f.to_dict() for f in self.findings]], sort_keys=True)
-        digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:12]
+        digest = sha256(content.encode("utf-8")).hexdigest()[:12]
         owner = "".join(c if c.isalnum() or c in "-_." else "-" for c in self.owner)
         return f"riskkit-review-{self.as_of.isoformat()}-{owner}-{digest}"
 

@@ -20,7 +20,6 @@ RISKKIT_NO_CACHE=1 turns it off.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import stat as stat_mode
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskkit import __version__
+from riskkit.files.digests import sha1
 from riskkit.files.fsutil import Text, chunks, private_file, write_atomic
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def clock_ns() -> int:
 
 
 def _path(root: Path, section: str) -> Path:
-    digest = hashlib.sha1(os.fsencode(os.fspath(root))).hexdigest()[:20]
+    digest = sha1(os.fsencode(os.fspath(root))).hexdigest()[:20]
     return _folder() / f"{digest}-{section}.json"
 
 
@@ -147,7 +147,7 @@ def _own_files() -> tuple[tuple[str | int, ...], ...]:
 
 def _digest(files: Stats) -> str:
     text = "\n".join(f"{rel}\0{stat}" for rel, stat in sorted(files.items()))
-    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
+    return sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _fresh(files: Stats, written_ns: int) -> bool:
@@ -230,7 +230,7 @@ def _write_text(root: Path, section: str, text: Text) -> dict[str, Any] | None:
         pass
     except OSError:
         return None
-    digest, size, tmp = hashlib.sha1(), 0, None
+    digest, size, tmp = sha1(), 0, None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = private_file(path.parent, f".{path.name}.", ".tmp")
@@ -262,7 +262,7 @@ def _read_text(root: Path, section: str, kept: object) -> str | None:
         raw, _ = read_stat(_text_path(root, section), limit=MAX_BYTES)
     except (OSError, Refused):
         return None
-    if len(raw) != kept["bytes"] or hashlib.sha1(raw).hexdigest() != kept["sha1"]:
+    if len(raw) != kept["bytes"] or sha1(raw).hexdigest() != kept["sha1"]:
         return None
     try:
         return raw.decode("utf-8")
@@ -290,7 +290,7 @@ def _entry(root: Path, section: str) -> tuple[dict[str, Any] | None, int]:
 def seal(entry: dict[str, Any]) -> bytes:
     """A cache file's bytes: the entry as JSON, with the SHA-1 of that JSON before it."""
     body = json.dumps(entry, separators=(",", ":")).encode("utf-8")
-    return _HEAD + hashlib.sha1(body).hexdigest().encode("ascii") + _BODY + body + b"}"
+    return _HEAD + sha1(body).hexdigest().encode("ascii") + _BODY + body + b"}"
 
 
 def unseal(raw: bytes) -> Any:
@@ -300,7 +300,7 @@ def unseal(raw: bytes) -> Any:
             and raw.endswith(b"}")):
         return None
     body = raw[start:-1]
-    if hashlib.sha1(body).hexdigest().encode("ascii") != raw[len(_HEAD):len(_HEAD) + 40]:
+    if sha1(body).hexdigest().encode("ascii") != raw[len(_HEAD):len(_HEAD) + 40]:
         return None
     try:
         return json.loads(body)
@@ -339,7 +339,7 @@ def write(root: Path, section: str, key: dict[str, Any], files: Stats, value: An
 def _key(key: dict[str, Any]) -> str:
     material = json.dumps({"version": __version__, "own": _own_files(), **key},
                           sort_keys=True, default=str)
-    return hashlib.sha1(material.encode()).hexdigest()
+    return sha1(material.encode()).hexdigest()
 
 
 def written_ns(root: Path, section: str) -> int | None:

@@ -15,6 +15,7 @@ with a hint (:func:`type_hint`).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import gc
 import math
@@ -625,20 +626,29 @@ def cut_by_comments(node: yaml.Node, text: str, display: str) -> list[Problem]:
     if " #" not in text and "\t#" not in text:
         return []
     lines = _lines(text)
+    commented = [i for i, line in enumerate(lines) if " #" in line or "\t#" in line]
     problems: list[Problem] = []
     seen: set[int] = set()  # aliases share nodes: look at each once
-    stack: list[tuple[yaml.Node, str]] = [(node, "")]
+    # Each node with its place: None for the root, else (the parent's place, key or index,
+    # whether it is an index); the label is spelled only for a value that is flagged.
+    stack: list[tuple[yaml.Node, tuple | None]] = [(node, None)]
     while stack:
-        current, where = stack.pop()
+        current, place = stack.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
+        # A node is written between its marks, and so is all it holds (an alias is the
+        # node it names, written where the anchor is): none of it is on a line with a
+        # comment unless one of those lines has one.
+        first = bisect.bisect_left(commented, current.start_mark.line)
+        if first == len(commented) or commented[first] > current.end_mark.line:
+            continue
         if isinstance(current, yaml.MappingNode):
             for key, value in reversed(current.value):  # popped in document order
                 name = key.value if isinstance(key, yaml.ScalarNode) else "?"
-                stack.append((value, f"{where}.{name}" if where else str(name)))
+                stack.append((value, (place, name, False)))
         elif isinstance(current, yaml.SequenceNode):
-            stack.extend((item, f"{where}[{i}]")
+            stack.extend((item, (place, i, True))
                          for i, item in reversed(list(enumerate(current.value))))
         elif isinstance(current, yaml.ScalarNode) and not current.style and \
                 current.tag in (_STR, "tag:yaml.org,2002:null"):
@@ -651,6 +661,7 @@ def cut_by_comments(node: yaml.Node, text: str, display: str) -> list[Problem]:
             value = current.value if current.tag == _STR else ""
             if not (" " in value.strip() or comment[1:2] not in ("", " ", "\t")):
                 continue
+            where = _label(place)
             label = f"{where}: " if where else ""
             message = (f"{label}the value ends where a comment starts: {value!r} is kept, "
                        f"{comment!r} is not; quote the whole value if the '#' belongs to it"
@@ -660,6 +671,18 @@ def cut_by_comments(node: yaml.Node, text: str, display: str) -> list[Problem]:
             problems.append(Problem(display, end.line + 1, end.column + found.end(), "Y010",
                                     message))
     return sorted(problems)
+
+
+def _label(place: tuple | None) -> str:
+    """A value's place as a message names it (``steps[2].title``)."""
+    parts = []
+    while place is not None:
+        place, part, indexed = place
+        parts.append((part, indexed))
+    where = ""
+    for part, indexed in reversed(parts):
+        where = f"{where}[{part}]" if indexed else f"{where}.{part}" if where else str(part)
+    return where
 
 
 def load_text(text: str, display: str) -> tuple[Doc | None, list[Problem]]:

@@ -8,11 +8,11 @@ is now: editing, renaming or deleting the runbook changes no incident already st
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from riskkit.files.digests import sha256
 from riskkit.incident.journal import Event
 from riskkit.problems import Problem
 from riskkit.runbook import graph
@@ -76,7 +76,7 @@ class Pinned:
 
 
 def digest(source: str) -> str:
-    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+    return sha256(source.encode("utf-8")).hexdigest()
 
 
 def pinned(start: Event) -> tuple[Pinned | None, str]:

@@ -14,6 +14,7 @@ What is left matches a short value in linear or small polynomial time (``\\w+-\\
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 try:  # Python 3.11 renamed the modules of re's parser
@@ -33,8 +34,11 @@ def parse(pattern: str) -> Any:
     return _p.parse(pattern)
 
 
+@functools.lru_cache(maxsize=1024)
 def danger(pattern: str) -> str | None:
-    """Why ``pattern`` could backtrack catastrophically, or None when it cannot."""
+    """Why ``pattern`` could backtrack catastrophically, or None when it cannot (worked
+    out once per pattern: runbooks share their patterns, ``^[0-9]+$`` seven times in the
+    demo's)."""
     try:
         return _walk(parse(pattern), _OUT)
     except Exception:  # a bad pattern: the schema reports it
