@@ -322,3 +322,29 @@ def test_a_pattern_re_warns_about_is_compiled_and_warned_about_every_time(patter
         warnings.simplefilter("error")
         with pytest.raises(FutureWarning):
             compiled._pattern("[[b]")
+
+
+def test_each_command_keeps_its_own_file(tmp_path, monkeypatch):
+    """A run reads its whole file: each command keeps what it compiles apart, so that a
+    validate does not read what the other commands made. A file chosen before, or one
+    read already, stays."""
+    monkeypatch.setattr(compiled, "_FOLDER", str(tmp_path))
+    monkeypatch.setattr(compiled, "_DEFAULT", str(tmp_path / "default.bin"))
+    monkeypatch.setattr(compiled, "_read_yet", False)
+    for command, name in (("validate", "validate"), ("runbook", "runbook"),
+                          ("../x", None), ("a b", None)):
+        monkeypatch.setattr(compiled, "FILE", compiled._DEFAULT)
+        compiled.keep_for(command)
+        assert compiled.FILE == (str(tmp_path / f"riskkit-generated.{name}."
+                                                 f"{sys.implementation.cache_tag}.bin")
+                                 if name else compiled._DEFAULT)
+    compiled.keep_for("validate")
+    compiled.keep_for("report")  # a second command in the same run: the first one's file
+    assert ".validate." in compiled.FILE
+    monkeypatch.setattr(compiled, "FILE", str(tmp_path / "chosen.bin"))
+    compiled.keep_for("validate")
+    assert compiled.FILE == str(tmp_path / "chosen.bin")
+    monkeypatch.setattr(compiled, "FILE", compiled._DEFAULT)
+    monkeypatch.setattr(compiled, "_read_yet", True)
+    compiled.keep_for("validate")
+    assert compiled.FILE == compiled._DEFAULT

@@ -61,6 +61,7 @@ class LazyCommands(MutableMapping[str, click.Command]):
         if name not in self._loaded:
             from riskkit import compiled
 
+            compiled.keep_for(name)  # in a file of what this command uses
             compiled.keep_record_methods()  # before a command's modules make their classes
             compiled.keep_patterns()  # and compile their regular expressions
             self._loaded.add(name)
