@@ -92,6 +92,13 @@ def test_every_duplicate_is_reported():
     assert codes(problems) == [("Y002", 2, 1), ("Y002", 3, 1)]
 
 
+def test_a_duplicate_beside_merged_keys_names_the_first_as_written():
+    _, problems = load_text("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n  z: 4\n  z: 5\n",
+                            "f.yaml")
+    assert codes(problems) == [("Y002", 6, 3)]
+    assert "'z'" in problems[0].message and "line 5" in problems[0].message
+
+
 def test_same_key_in_different_mappings_is_fine():
     ok("- {id: a}\n- {id: b}\n")
 
@@ -193,6 +200,21 @@ def test_modest_aliases_are_fine():
 def test_recursive_alias_is_bounded():
     problems = bad("a: &a [*a]\n")
     assert problems[0].code in ("Y006", "Y007")
+
+
+def test_the_limits_hold_at_a_text_value_of_a_mapping(monkeypatch):
+    """Text in a mapping, the most common value, is built without a call of its own: the
+    value budget and the nesting limit stop it where they stop any value."""
+    nested = "a:\n" + "".join("  " * i + "a:\n" for i in range(1, MAX_DEPTH)) \
+        + "  " * MAX_DEPTH + "last: text\n"
+    problems = bad(nested)
+    assert codes(problems) == [("Y007", MAX_DEPTH + 1, 2 * MAX_DEPTH + 7)]
+    ok("a:\n" + "".join("  " * i + "a:\n" for i in range(1, MAX_DEPTH - 1))
+       + "  " * (MAX_DEPTH - 1) + "last: text\n")
+    monkeypatch.setattr(yamlload, "MAX_VALUES", 4)
+    assert ok("a: x\nb: y\nc: z\n").data == {"a": "x", "b": "y", "c": "z"}  # 4 values
+    problems = bad("a: x\nb: y\nc: z\nd: w\n")  # the root and four texts: one too many
+    assert codes(problems) == [("Y006", 4, 4)]
 
 
 def test_nesting_within_the_limit_is_fine_far_beyond_is_not():

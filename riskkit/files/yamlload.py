@@ -117,6 +117,7 @@ Path_ = Sequence[Any]  # a JSON path: keys and indexes from the document root
 Marks = dict[tuple[Any, ...], tuple[int, int]]  # a JSON path -> (line, column)
 
 _SCALARS = {_NULL, _BOOL, _INT, _FLOAT, _TIMESTAMP}
+_ScalarNode = yaml.ScalarNode
 _constructor = yaml.constructor.SafeConstructor()
 
 
@@ -514,25 +515,33 @@ class _Builder:
     def mapping(self, node: yaml.MappingNode, path: tuple[Any, ...] | None, depth: int
                 ) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        firsts: dict[str, int] = {}
-        for key_node, value_node in self._pairs(node):
+        pairs = self._pairs(node)
+        marks, deeper = self.pos_marks, depth + 1
+        for key_node, value_node in pairs:
             if key_node.tag != _STR and key_node.tag not in _SCALARS or \
-                    not isinstance(key_node, yaml.ScalarNode):  # `? !!str [a]`
+                    not isinstance(key_node, _ScalarNode):  # `? !!str [a]`
                 self.stop(key_node, "Y005", "mapping keys must be plain scalars")
             key = key_node.value  # a key is its text as written: `1.10:` is '1.10'
             key = _SHARED.get(key) or _shared(key)
             if key in result:
-                first = firsts[key]
+                first = next(k.start_mark.line + 1 for k, _ in pairs if k.value == key)
                 line, col = _mark(key_node)
                 self.problems.append(Problem(self.display, line, col, "Y002",
                                              f"duplicate key {key!r} (first at line {first})"))
                 continue
-            firsts[key] = key_node.start_mark.line + 1
             if path is not None:  # recording
                 self.keymarks[path + (key,)] = _mark(key_node)
-                result[key] = self.build(value_node, path + (key,), depth + 1)
+                result[key] = self.build(value_node, path + (key,), deeper)
+            elif value_node.tag == _STR and isinstance(value_node, _ScalarNode) and \
+                    self.budget > 0 and deeper <= MAX_DEPTH:
+                # what build does for text, the most common value, without the call
+                self.budget -= 1
+                mark = value_node.start_mark
+                marks.append(mark.line << 32 | mark.column)
+                text = value_node.value
+                result[key] = _SHARED.get(text) or _shared(text)
             else:
-                result[key] = self.build(value_node, None, depth + 1)
+                result[key] = self.build(value_node, None, deeper)
         return result
 
     def _pairs(self, node: yaml.Node) -> list[tuple[yaml.Node, yaml.Node]]:
