@@ -238,5 +238,6 @@ def prune(nodes: list[Node], scenario: str) -> list[Node]:
                                f"gives the steps left more than {MAX_NEEDS:,} needs beyond "
                                "those written (a dropped step between many steps before it "
                                "and many after it); add the needs in the file instead")
-        kept.append(replace(node, needs=tuple(needs)))
+        left = tuple(needs)
+        kept.append(node if left == node.needs else replace(node, needs=left))
     return kept
