@@ -201,7 +201,7 @@ def load(ws: Workspace, as_of: dt.date, extra: Sequence[Path] = (),
             if runbook is not None:
                 loaded.runbooks.append(runbook)
                 # what render would refuse, validate refuses first (while workers parse)
-                runbook_problems.extend(trial(runbook, ws.roles))
+                runbook_problems.extend(trial(runbook))
 
     results = _risk_files(ws, files["risk"], meanwhile=runbooks)
     for path, (problems, found) in zip(files["risk"], results):

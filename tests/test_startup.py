@@ -145,8 +145,9 @@ def test_validate_of_plain_runbooks_needs_neither_jinja_nor_a_pool(make_ws):
 def test_a_cold_validate_of_the_demo_pays_only_for_what_it_uses(tmp_path):
     """Checking journals reads them, not the incident state machine; writing the cache
     needs neither tempfile (with the random and shutil modules it pulls in) nor
-    importlib.resources, and its digests not OpenSSL: each was a fixed cost of every cold
-    run."""
+    importlib.resources, its digests not OpenSSL, and trial renders no plan (so not
+    riskkit.runbook.view and its eleven record classes): each was a fixed cost of every
+    cold run."""
     ws = copy_demo(tmp_path / "demo", ("risks", "runbooks", "drills", "incidents", "alerts"))
     cache = tmp_path / "cache"
     code = (f"import os\nos.environ['RISKKIT_CACHE_DIR'] = {str(cache)!r}\n"
@@ -156,7 +157,8 @@ def test_a_cold_validate_of_the_demo_pays_only_for_what_it_uses(tmp_path):
     assert "riskkit.incident.check" in modules and any(cache.iterdir())  # it did check and write
     assert not [m for m in modules if m in (
         "riskkit.incident.state", "riskkit.incident.transitions", "riskkit.incident.store",
-        "tempfile", "shutil", "random", "secrets", "importlib.resources", "csv")]
+        "tempfile", "shutil", "random", "secrets", "importlib.resources", "csv",
+        "riskkit.runbook.view")]
     if own_hashes():
         assert "_hashlib" not in modules and "hashlib" not in modules
 

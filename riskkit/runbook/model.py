@@ -10,7 +10,7 @@ from typing import Any
 
 from riskkit.runbook import graph
 from riskkit.files import schemacheck
-from riskkit.problems import Names, Problem, did_you_mean
+from riskkit.problems import InputError, Names, Problem, did_you_mean
 from riskkit.files.yamlload import Doc
 
 TEXT_FIELDS = ("title", "do", "run", "verify", "rollback")
@@ -123,6 +123,33 @@ class Runbook:
 
     def at(self, *path: Any) -> tuple[int, int]:
         return self.doc.at(path) if self.doc else (1, 1)
+
+
+def check_scenario(runbook: Runbook, scenario: str | None) -> None:
+    """Refuse a scenario the runbook does not name; None (every step) is always one."""
+    if scenario is None or scenario in runbook.scenarios:
+        return
+    known = ", ".join(runbook.scenarios) or "none"
+    hint = did_you_mean(scenario, runbook.scenarios)
+    raise InputError(f"{runbook.id}: unknown scenario '{scenario}'{hint}; scenarios: {known}")
+
+
+def scenario_nodes(runbook: Runbook, scenario: str | None = None) -> list[graph.Node]:
+    """The steps of ``runbook`` left for ``scenario``, with the needs they inherit from
+    dropped steps: every way a plan can be refused (an unknown scenario, one no step
+    applies to, one whose pruned graph would be too large or cyclic), as ``view`` and a
+    trial render ask it."""
+    check_scenario(runbook, scenario)
+    nodes = runbook.nodes()
+    if scenario:
+        nodes = graph.prune(nodes, scenario)
+        if not nodes:
+            raise InputError(f"{runbook.id}: no step applies to scenario '{scenario}', so "
+                             "there is no plan to give")
+        cycles = graph.cycles(nodes)
+        if cycles:  # cannot happen for a valid runbook; checked again all the same
+            raise InputError(f"{runbook.id}: pruned graph has a cycle: {cycles[0]}")
+    return nodes
 
 
 def is_commander(role_id: str | None, roles: dict) -> bool:

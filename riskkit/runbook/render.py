@@ -6,18 +6,18 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import replace
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from riskkit.problems import InputError, Problem, ProblemsFound, did_you_mean, field_path
-from riskkit.runbook.model import TEXT_FIELDS, Runbook
-from riskkit.runbook.view import PlanView, StepView
+from riskkit.runbook.model import TEXT_FIELDS, Runbook, Step
 from riskkit.runbook.text import JINJA_NAMES, sandbox as _sandbox, template_variables
 
 if TYPE_CHECKING:
     from jinja2 import Template, Undefined
 
     from riskkit.runbook.budget import BoundedSandbox
+    from riskkit.runbook.view import PlanView, StepView
 
 
 def resolve_inputs(runbook: Runbook, given: Mapping[str, object], partial: bool = False,
@@ -275,16 +275,30 @@ def _inputs_only(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
 def _view_texts(view: PlanView) -> Iterator[tuple[str, tuple]]:
     """The texts of a plan besides its steps', with where each is in the runbook, as
     :func:`render_steps` renders them."""
-    yield view.title, ("title",)
-    yield view.summary, ("summary",)
-    for i, text in enumerate(view.triggers):
+    return _plan_texts(view.title, view.summary, view.triggers, view.exit_criteria,
+                       view.comms.channel, view.comms.notes)
+
+
+def _runbook_texts(runbook: Runbook) -> Iterator[tuple[str, tuple]]:
+    """The same texts, as the runbook holds them (a plan copies them as they are)."""
+    return _plan_texts(runbook.title, runbook.summary, runbook.triggers,
+                       runbook.exit_criteria, runbook.comms.get("channel"),
+                       runbook.comms.get("notes"))
+
+
+def _plan_texts(title: str, summary: str, triggers: Iterable[str],
+                exit_criteria: Iterable[str], channel: str | None,
+                notes: str | None) -> Iterator[tuple[str, tuple]]:
+    yield title, ("title",)
+    yield summary, ("summary",)
+    for i, text in enumerate(triggers):
         yield text, ("triggers", i)
-    for i, text in enumerate(view.exit_criteria):
+    for i, text in enumerate(exit_criteria):
         yield text, ("exit_criteria", i)
-    if view.comms.channel:
-        yield view.comms.channel, ("comms", "channel")
-    if view.comms.notes:
-        yield view.comms.notes, ("comms", "notes")
+    if channel:
+        yield channel, ("comms", "channel")
+    if notes:
+        yield notes, ("comms", "notes")
 
 
 # An input left open in a text that only prints inputs, marked for a page to fill in (the
@@ -308,28 +322,21 @@ def _marked(text: str, values: dict[str, Any]) -> str | None:
     return "".join(parts)
 
 
-def render_steps(runbook: Runbook, view: PlanView, values: dict,
-                 placeholders: bool = False, marks: bool = False,
-                 output: bool = True) -> PlanView:
-    """``view`` with its text fields (title, steps…) rendered over ``values``.
-
-    With ``placeholders`` an input without a value prints as ``{name}`` (a checklist);
-    with ``marks`` too, a text that only prints inputs marks it instead (``MARKED``), for
-    a page that fills it in. Problems point at the runbook line of the field; a sandbox
-    escape is refused. Without ``output`` only the problems matter (validate's trial
-    renders): every text is rendered as ever, but no rendered view is built from them
-    (``view`` itself is returned).
-    """
-    problems: list[Problem] = []
-    index = {s.id: i for i, s in enumerate(runbook.steps)}
+def _renderer(runbook: Runbook, values: dict, placeholders: bool, marks: bool,
+              problems: list[Problem], checking: bool = False
+              ) -> Callable[[str, tuple], str]:
+    """The function that renders one text of ``runbook`` at ``path`` over ``values``,
+    adding to ``problems`` what it refuses (and giving the text back as written). When
+    ``checking``, only what is refused matters: a text that only prints inputs that have
+    a value cannot be refused, and is not rendered."""
 
     def render(text: str, path: tuple) -> str:
         if marks and text:
             text = text.translate(_NO_MARKS)
         if not text or ("{" not in text):
             return text
-        if not output and _prints_inputs(text, values, placeholders):
-            return text  # a trial: such a text renders whatever the values are
+        if checking and _prints_inputs(text, values, placeholders):
+            return text
         if marks:
             live = _marked(text, values)
             if live is not None:
@@ -361,6 +368,42 @@ def render_steps(runbook: Runbook, view: PlanView, values: dict,
                                     f"{type(exc).__name__}: {exc}"))
         return text
 
+    return render
+
+
+def check_texts(runbook: Runbook, steps: Iterable[Step], values: dict,
+                placeholders: bool = False) -> None:
+    """Raise :class:`ProblemsFound` with what rendering the runbook's own texts and those
+    of ``steps`` over ``values`` would refuse, as :func:`render_steps` refuses it, without
+    a plan: validate's trial renders, which want only the problems."""
+    problems: list[Problem] = []
+    render = _renderer(runbook, values, placeholders, False, problems, checking=True)
+    for text, path in _runbook_texts(runbook):
+        render(text, path)
+    index = {s.id: i for i, s in enumerate(runbook.steps)}
+    for step in steps:
+        at = index[step.id]
+        for field in TEXT_FIELDS:
+            text = getattr(step, field)
+            if text and "{" in text:
+                render(text, ("steps", at, field))
+    if problems:
+        raise ProblemsFound(problems)
+
+
+def render_steps(runbook: Runbook, view: PlanView, values: dict,
+                 placeholders: bool = False, marks: bool = False) -> PlanView:
+    """``view`` with its text fields (title, steps…) rendered over ``values``.
+
+    With ``placeholders`` an input without a value prints as ``{name}`` (a checklist);
+    with ``marks`` too, a text that only prints inputs marks it instead (``MARKED``), for
+    a page that fills it in. Problems point at the runbook line of the field; a sandbox
+    escape is refused.
+    """
+    problems: list[Problem] = []
+    index = {s.id: i for i, s in enumerate(runbook.steps)}
+    render = _renderer(runbook, values, placeholders, marks, problems)
+
     def rendered_step(step: StepView) -> StepView:
         texts: dict[str, Any] = {field: render(getattr(step, field),
                                                ("steps", index[step.id], field))
@@ -369,18 +412,6 @@ def render_steps(runbook: Runbook, view: PlanView, values: dict,
             return step  # no input in its text: the step as it is, not a copy
         return replace(step, **texts)
 
-    if not output:  # a trial: what is refused, in the order a render meets it
-        for text, path in _view_texts(view):
-            render(text, path)
-        for step in view.steps:
-            at = index[step.id]
-            for field in TEXT_FIELDS:
-                text = getattr(step, field)
-                if text and "{" in text:
-                    render(text, ("steps", at, field))
-        if problems:
-            raise ProblemsFound(problems)
-        return view
     texts = {path: render(text, path) for text, path in _view_texts(view)}
     steps = tuple(rendered_step(step) for step in view.steps)
     comms = view.comms

@@ -16,15 +16,12 @@ What is tried, per runbook (bounded, so validate stays fast):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from riskkit.problems import InputError, Problem, ProblemsFound
 from riskkit.runbook.graph import PlanTooLarge
-from riskkit.runbook.model import Runbook
+from riskkit.runbook.model import Runbook, Step
 
-if TYPE_CHECKING:
-    from riskkit.runbook.view import PlanView
 
 MAX_TRIALS = 64  # sets of inputs per runbook
 SAMPLES = ("sample", "example", "a", "1", "0", "x1", "eu-west-1", "db-1", "A", "sample-1",
@@ -131,28 +128,29 @@ def _in(av: Any, c: Any) -> str:
     raise ValueError("a class the maker does not know")
 
 
-def _touched(runbook: Runbook, plan: PlanView, given: dict[str, str],
-             base: dict[str, str]) -> PlanView:
-    """``plan`` with only the steps whose text may read an input ``given`` changes from
-    ``base`` (the others rendered the same with ``base``): a choice costs its own steps."""
-    from dataclasses import replace
-
+def _touched(runbook: Runbook, given: dict[str, str], base: dict[str, str]
+             ) -> tuple[Step, ...]:
+    """The steps whose text may read an input ``given`` changes from ``base`` (the others
+    rendered the same with ``base``): a choice costs its own steps."""
     from riskkit.runbook.model import TEXT_FIELDS
 
     if given is base or any(isinstance(i.default, str) and "{" in i.default
                             for i in runbook.inputs):
-        return plan  # a default worked out from another input may change with it
+        return runbook.steps  # a default worked out from another input may change with it
     changed = [k for k, v in given.items() if base.get(k) != v]
-    steps = tuple(s for s in plan.steps
-                  if any(name in getattr(s, f) for f in TEXT_FIELDS for name in changed))
-    return replace(plan, steps=steps)
+    return tuple(s for s in runbook.steps
+                 if any(name in getattr(s, f) for f in TEXT_FIELDS for name in changed))
 
 
-def trial(runbook: Runbook, roles: Mapping[str, Any]) -> list[Problem]:
+def trial(runbook: Runbook) -> list[Problem]:
     """What ``runbook render`` (every scenario, the input sets of :func:`input_sets`) and
-    ``drill checklist`` would refuse, located at the field's line; each problem once."""
-    from riskkit.runbook.render import render_steps, resolve_inputs
-    from riskkit.runbook.view import scenario_nodes, view
+    ``drill checklist`` would refuse, located at the field's line; each problem once.
+
+    A plan of any scenario prints the runbook's own texts and those of the steps it
+    keeps, as written: so the texts are rendered once, with every step, and each scenario
+    is asked only whether it has a plan. No plan is built."""
+    from riskkit.runbook.model import scenario_nodes
+    from riskkit.runbook.render import check_texts, resolve_inputs
 
     sets = input_sets(runbook)
     if sets is None:
@@ -166,40 +164,35 @@ def trial(runbook: Runbook, roles: Mapping[str, Any]) -> list[Problem]:
                 found[key] = Problem(p.path, p.line, p.col, p.code,
                                      f"{p.message} (trial render {tried})", p.severity)
 
-    for scenario in (None, *runbook.scenarios):
+    for scenario in runbook.scenarios:
         try:
-            if scenario is not None:  # only whether it has a plan: its texts are rendered
-                scenario_nodes(runbook, scenario)  # below, once, with all the steps
-                continue
-            plan = view(runbook, roles, (), scenario)
+            scenario_nodes(runbook, scenario)
         except PlanTooLarge as exc:  # a size limit: refused here, not at incident time
             line, col = runbook.at("scenarios", scenario)
             found[(runbook.file, line, col, "B017")] = Problem(
                 runbook.file, line, col, "B017", f"{runbook.id}: {exc}")
-            continue
         except InputError:
-            continue  # a scenario with no steps: W008 says so
-        for given in sets:
-            tried = "with " + (", ".join(f"{k}={v}" for k, v in given.items())
-                               or "the defaults")
-            try:
-                values = resolve_inputs(runbook, given)
-            except InputError as exc:
-                line, col = runbook.at("inputs") if runbook.inputs else runbook.at("id")
-                detail = str(exc).split(":\n", 1)[-1].strip().replace("\n  ", "; ")
-                keep([Problem(runbook.file, line, col, "T005",
-                              f"{runbook.id}: {detail}")], tried)
-                continue
-            try:
-                render_steps(runbook, _touched(runbook, plan, given, sets[0]), values,
-                             output=False)
-            except ProblemsFound as exc:
-                keep(exc.problems, tried)
+            pass  # a scenario with no steps: W008 says so
+    for given in sets:
+        tried = "with " + (", ".join(f"{k}={v}" for k, v in given.items())
+                           or "the defaults")
         try:
-            values = resolve_inputs(runbook, {}, partial=True)
-            render_steps(runbook, plan, values, placeholders=True, output=False)
-        except InputError:
-            pass  # a bad default: reported above
+            values = resolve_inputs(runbook, given)
+        except InputError as exc:
+            line, col = runbook.at("inputs") if runbook.inputs else runbook.at("id")
+            detail = str(exc).split(":\n", 1)[-1].strip().replace("\n  ", "; ")
+            keep([Problem(runbook.file, line, col, "T005",
+                          f"{runbook.id}: {detail}")], tried)
+            continue
+        try:
+            check_texts(runbook, _touched(runbook, given, sets[0]), values)
         except ProblemsFound as exc:
-            keep(exc.problems, "of the drill checklist, no inputs given")
+            keep(exc.problems, tried)
+    try:
+        values = resolve_inputs(runbook, {}, partial=True)
+        check_texts(runbook, runbook.steps, values, placeholders=True)
+    except InputError:
+        pass  # a bad default: reported above
+    except ProblemsFound as exc:
+        keep(exc.problems, "of the drill checklist, no inputs given")
     return sorted(found.values())

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 from riskkit.runbook import graph
 from riskkit.runbook.measure import as_measured, measured_label
 from riskkit.register import rules
-from riskkit.problems import InputError, did_you_mean
-from riskkit.runbook.model import Runbook, Step
+from riskkit.runbook.model import Runbook, Step, scenario_nodes
 
 if TYPE_CHECKING:
     from riskkit.register.links import MissingRisk
@@ -276,14 +275,6 @@ class PlanView:
         }
 
 
-def check_scenario(runbook: Runbook, scenario: str | None) -> None:
-    if scenario is None or scenario in runbook.scenarios:
-        return
-    known = ", ".join(runbook.scenarios) or "none"
-    hint = did_you_mean(scenario, runbook.scenarios)
-    raise InputError(f"{runbook.id}: unknown scenario '{scenario}'{hint}; scenarios: {known}")
-
-
 def stage_kind(steps: list[StepView]) -> str:
     """How the steps of one stage relate: "single", "parallel" (all can run at once),
     "alternatives" (each is for another scenario, so only one runs) or "mixed".
@@ -325,24 +316,6 @@ def _apart(groups: list[frozenset[str]], budget: int = 1_000_000) -> bool | None
     if len(groups) * (len(groups) - 1) // 2 > budget:
         return None
     return any(a.isdisjoint(b) for i, a in enumerate(groups) for b in groups[i + 1:])
-
-
-def scenario_nodes(runbook: Runbook, scenario: str | None = None) -> list[graph.Node]:
-    """The steps of ``runbook`` left for ``scenario``, with the needs they inherit from
-    dropped steps: every way a plan can be refused (an unknown scenario, one no step
-    applies to, one whose pruned graph would be too large or cyclic), as ``view`` and a
-    trial render ask it."""
-    check_scenario(runbook, scenario)
-    nodes = runbook.nodes()
-    if scenario:
-        nodes = graph.prune(nodes, scenario)
-        if not nodes:
-            raise InputError(f"{runbook.id}: no step applies to scenario '{scenario}', so "
-                             "there is no plan to give")
-        cycles = graph.cycles(nodes)
-        if cycles:  # cannot happen for a valid runbook; checked again all the same
-            raise InputError(f"{runbook.id}: pruned graph has a cycle: {cycles[0]}")
-    return nodes
 
 
 def view(runbook: Runbook, roles: Mapping[str, Any], risks: Iterable[Risk] = (),
