@@ -141,3 +141,76 @@ def test_a_vars_file_value_cut_by_a_comment_is_said_on_stderr(run, make_ws, tmp_
     assert result.exit_code == 0, result.output
     assert f"{vars_file}:1:15: Y010 note: the value ends where a comment starts" \
         in result.stderr
+
+
+# --- the comment check looks only where comments are ----------------------------------
+
+def _every_node_checked(node, text: str, display: str) -> list:
+    """The check as it was before it skipped nodes: every node walked, each place spelled
+    as it is reached. The reference the pruned walk is held to."""
+    import yaml
+
+    from riskkit.files.yamlload import _COMMENT, _STR, _lines
+    from riskkit.problems import Problem
+
+    lines = _lines(text)
+    problems, seen, stack = [], set(), [(node, "")]
+    while stack:
+        current, where = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            for key, value in reversed(current.value):
+                name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                stack.append((value, f"{where}.{name}" if where else str(name)))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, f"{where}[{i}]")
+                         for i, item in reversed(list(enumerate(current.value))))
+        elif isinstance(current, yaml.ScalarNode) and not current.style and \
+                current.tag in (_STR, "tag:yaml.org,2002:null"):
+            end = current.end_mark
+            rest = lines[end.line][end.column:] if end.line < len(lines) else ""
+            found = _COMMENT.match(rest)
+            if found is None:
+                continue
+            comment = rest[found.end() - 1:].rstrip()
+            value = current.value if current.tag == _STR else ""
+            if not (" " in value.strip() or comment[1:2] not in ("", " ", "\t")):
+                continue
+            label = f"{where}: " if where else ""
+            message = (f"{label}the value ends where a comment starts: {value!r} is kept, "
+                       f"{comment!r} is not; quote the whole value if the '#' belongs to it"
+                       if value else
+                       f"{label}the value is empty: {comment!r} is a YAML comment; quote the "
+                       "value if the '#' belongs to it")
+            problems.append(Problem(display, end.line + 1, end.column + found.end(), "Y010",
+                                    message))
+    return sorted(problems)
+
+
+_PIECES = [
+    "a: plain text #2 now", "b: #c62828", "c: 'quoted' # fine", "d: 12 # a number",
+    "e:\n  - one two # note\n  - 'x' #y\n  - [p q #r\n    , s]", "f: {g: h i #j\n  , k: l}",
+    "m: &anchor text with spaces # cut\nn: *anchor # again",
+    "o:\n- indentless item #x\n- other", "p: |\n  block # kept\nq: after #z",
+    "r: multi\n  line plain # end", "s:\n  t:\n    u: deep value #v", "w: # only a comment",
+    "x: <<", "base: &b {y: value z #1\n  }\nmerged:\n  <<: *b\n  own: text #2",
+    "tab:\tvalue\t#t", "z: \"dq\" #dq", "? complex key # c\n: value #v2",
+]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_comment_check_finds_what_walking_every_node_finds(seed):
+    """The check skips every node written away from the lines with a comment. Documents
+    made of comment traps (nested, flow, indentless, aliased, merged, multi-line) get the
+    warnings, places and labels a walk of every node gives."""
+    import random
+
+    from riskkit.files.yamlload import _Loader, cut_by_comments
+
+    rng = random.Random(seed)
+    pieces = rng.sample(_PIECES, rng.randint(1, len(_PIECES)))
+    text = "\n".join(pieces) + "\n"
+    node = _Loader(text).get_single_node()  # every piece is valid YAML, and so is any mix
+    assert cut_by_comments(node, text, "f.yaml") == _every_node_checked(node, text, "f.yaml")
