@@ -150,8 +150,7 @@ def _every_node_checked(node, text: str, display: str) -> list:
     as it is reached. The reference the pruned walk is held to."""
     import yaml
 
-    from riskkit.files.yamlload import _COMMENT, _STR, _lines
-    from riskkit.problems import Problem
+    from riskkit.files.yamlload import _lines, cut_value
 
     lines = _lines(text)
     problems, seen, stack = [], set(), [(node, "")]
@@ -167,25 +166,10 @@ def _every_node_checked(node, text: str, display: str) -> list:
         elif isinstance(current, yaml.SequenceNode):
             stack.extend((item, f"{where}[{i}]")
                          for i, item in reversed(list(enumerate(current.value))))
-        elif isinstance(current, yaml.ScalarNode) and not current.style and \
-                current.tag in (_STR, "tag:yaml.org,2002:null"):
-            end = current.end_mark
-            rest = lines[end.line][end.column:] if end.line < len(lines) else ""
-            found = _COMMENT.match(rest)
-            if found is None:
-                continue
-            comment = rest[found.end() - 1:].rstrip()
-            value = current.value if current.tag == _STR else ""
-            if not (" " in value.strip() or comment[1:2] not in ("", " ", "\t")):
-                continue
-            label = f"{where}: " if where else ""
-            message = (f"{label}the value ends where a comment starts: {value!r} is kept, "
-                       f"{comment!r} is not; quote the whole value if the '#' belongs to it"
-                       if value else
-                       f"{label}the value is empty: {comment!r} is a YAML comment; quote the "
-                       "value if the '#' belongs to it")
-            problems.append(Problem(display, end.line + 1, end.column + found.end(), "Y010",
-                                    message))
+        elif isinstance(current, yaml.ScalarNode):
+            problem = cut_value(current, lines, display, lambda where=where: where)
+            if problem is not None:
+                problems.append(problem)
     return sorted(problems)
 
 

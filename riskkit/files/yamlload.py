@@ -22,7 +22,7 @@ import math
 import os
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import yaml
@@ -661,27 +661,37 @@ def cut_by_comments(node: yaml.Node, text: str, display: str) -> list[Problem]:
         elif isinstance(current, yaml.SequenceNode):
             stack.extend((item, (place, i, True))
                          for i, item in reversed(list(enumerate(current.value))))
-        elif isinstance(current, yaml.ScalarNode) and not current.style and \
-                current.tag in (_STR, "tag:yaml.org,2002:null"):
-            end = current.end_mark
-            rest = lines[end.line][end.column:] if end.line < len(lines) else ""
-            found = _COMMENT.match(rest)
-            if found is None:
-                continue
-            comment = rest[found.end() - 1:].rstrip()
-            value = current.value if current.tag == _STR else ""
-            if not (" " in value.strip() or comment[1:2] not in ("", " ", "\t")):
-                continue
-            where = _label(place)
-            label = f"{where}: " if where else ""
-            message = (f"{label}the value ends where a comment starts: {value!r} is kept, "
-                       f"{comment!r} is not; quote the whole value if the '#' belongs to it"
-                       if value else
-                       f"{label}the value is empty: {comment!r} is a YAML comment; quote the "
-                       "value if the '#' belongs to it")
-            problems.append(Problem(display, end.line + 1, end.column + found.end(), "Y010",
-                                    message))
+        elif isinstance(current, yaml.ScalarNode):
+            problem = cut_value(current, lines, display, lambda: _label(place))
+            if problem is not None:
+                problems.append(problem)
     return sorted(problems)
+
+
+def cut_value(node: yaml.ScalarNode, lines: list[str], display: str,
+              where: Callable[[], str]) -> Problem | None:
+    """The warning for one scalar of ``lines`` (the file's, as :func:`_lines` splits
+    them) that ends where a comment starts, or None; ``where`` spells its place, asked
+    only for a value that is flagged."""
+    if node.style or node.tag not in (_STR, _NULL):
+        return None
+    end = node.end_mark
+    rest = lines[end.line][end.column:] if end.line < len(lines) else ""
+    found = _COMMENT.match(rest)
+    if found is None:
+        return None
+    comment = rest[found.end() - 1:].rstrip()
+    value = node.value if node.tag == _STR else ""
+    if not (" " in value.strip() or comment[1:2] not in ("", " ", "\t")):
+        return None
+    place = where()
+    label = f"{place}: " if place else ""
+    message = (f"{label}the value ends where a comment starts: {value!r} is kept, "
+               f"{comment!r} is not; quote the whole value if the '#' belongs to it"
+               if value else
+               f"{label}the value is empty: {comment!r} is a YAML comment; quote the "
+               "value if the '#' belongs to it")
+    return Problem(display, end.line + 1, end.column + found.end(), "Y010", message)
 
 
 def _label(place: tuple | None) -> str:
